@@ -1,0 +1,33 @@
+# Everyday commands: `make run` for a local portal against the PingOne emulator, `make test` for the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench setup services clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+	@scripts/setup-venv.sh "$(PYTHON)" "$(VENV)"
+	@touch $(STAMP)
+
+services:
+	@scripts/ensure-services.sh
+
+run: setup services
+	@scripts/run-all.sh
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+# The suite uses its own Redis database so it never feeds a worker started by `make run`.
+test: setup services lint
+	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/14} $(VENV)/bin/pytest
+
+bench: setup services
+	$(PY) bench/bench_emulator.py
+
+clean:
+	rm -rf $(VENV) .data .pytest_cache .ruff_cache

@@ -1,0 +1,39 @@
+"""Forms: the multi-file upload field and the reasons admins give."""
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file field that takes several files; each one is judged later, on its own."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/png,image/jpeg,image/gif"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if not files:
+            raise ValidationError("Choose at least one image to upload.", code="no_files")
+        limit = settings.PORTAL_MAX_FILES_PER_UPLOAD
+        if len(files) > limit:
+            raise ValidationError(
+                f"At most {limit} files can be uploaded at once; this request had {len(files)}.",
+                code="too_many_files",
+            )
+        return files
+
+
+class UploadForm(forms.Form):
+    files = MultipleFileField()
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))

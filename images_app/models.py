@@ -1,0 +1,211 @@
+"""Environments, the assets staged for them, and the audit trail of every status change."""
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from .roles import is_portal_admin
+
+
+def actor_label(user):
+    """How the audit trail names someone: their email, else their username; "worker" for none."""
+    if user is None:
+        return "worker"
+    return user.email or user.get_username()
+
+
+class EnvironmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The environments a user may open: all for admins, else those their groups grant."""
+        if not user.is_authenticated:
+            return self.none()
+        if is_portal_admin(user):
+            return self.all()
+        return self.filter(upload_groups__in=user.groups.all()).distinct()
+
+
+class Environment(models.Model):
+    """A PingOne environment whose images the portal manages."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    pingone_environment_id = models.CharField("PingOne environment id", max_length=64)
+    review_required = models.BooleanField(
+        default=False, help_text="Uploads wait for an admin's approval before they are pushed."
+    )
+    upload_groups = models.ManyToManyField(
+        Group, blank=True, related_name="environments",
+        help_text="Members of these groups may view and upload to this environment.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EnvironmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("gallery", args=[self.slug])
+
+
+class Status(models.TextChoices):
+    AWAITING_REVIEW = "awaiting_review", "Awaiting review"
+    QUEUED = "queued", "Queued"
+    PUSHING = "pushing", "Pushing"
+    LIVE = "live", "Live"
+    FAILED = "failed", "Failed"
+    REJECTED = "rejected", "Rejected"
+    DELETED = "deleted", "Deleted"
+
+
+PENDING_STATUSES = (Status.AWAITING_REVIEW, Status.QUEUED, Status.PUSHING)
+# An asset in one of these no longer blocks a new upload of the same bytes.
+RETIRED_STATUSES = (Status.REJECTED, Status.DELETED)
+
+ALLOWED_TRANSITIONS = {
+    (Status.AWAITING_REVIEW, Status.QUEUED),
+    (Status.AWAITING_REVIEW, Status.REJECTED),
+    (Status.QUEUED, Status.PUSHING),
+    (Status.PUSHING, Status.LIVE),
+    (Status.PUSHING, Status.QUEUED),
+    (Status.PUSHING, Status.FAILED),
+    (Status.FAILED, Status.QUEUED),
+    (Status.LIVE, Status.DELETED),
+}
+
+
+class AssetQuerySet(models.QuerySet):
+    def for_environment(self, environment):
+        return self.filter(environment=environment)
+
+    def visible_to(self, user):
+        return self.filter(environment__in=Environment.objects.visible_to(user))
+
+    def pending(self):
+        return self.filter(status__in=PENDING_STATUSES)
+
+    def blocking_duplicates(self):
+        return self.exclude(status__in=RETIRED_STATUSES)
+
+    def search(self, query):
+        query = (query or "").strip()
+        if not query:
+            return self
+        return self.filter(
+            Q(filename__icontains=query) | Q(pingone_image_id__iexact=query) | Q(sha256=query.lower())
+        )
+
+
+class Asset(models.Model):
+    """One uploaded image: staged here, then pushed to PingOne, where it gets its id."""
+
+    environment = models.ForeignKey(Environment, on_delete=models.PROTECT, related_name="assets")
+    file = models.FileField(max_length=300)
+    filename = models.CharField(max_length=255, help_text="The name it was uploaded under.")
+    sha256 = models.CharField(max_length=64, db_index=True)
+    format = models.CharField(max_length=10)
+    content_type = models.CharField(max_length=50)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    frames = models.PositiveIntegerField(default=1)
+    byte_size = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, choices=Status.choices, db_index=True)
+    pingone_image_id = models.CharField(max_length=64, blank=True, db_index=True)
+    targets = models.JSONField(default=dict, blank=True)
+    pingone_created_at = models.CharField(max_length=40, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    error_code = models.CharField(max_length=100, blank=True)
+    error_message = models.TextField(blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="assets"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AssetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The database, not a check in Python, decides a race between two equal uploads.
+            models.UniqueConstraint(
+                fields=["environment", "sha256"],
+                condition=~Q(status__in=["rejected", "deleted"]),
+                name="one_active_asset_per_content",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("asset_detail", args=[self.pk])
+
+    @property
+    def is_pending(self):
+        return self.status in PENDING_STATUSES
+
+    @property
+    def is_live(self):
+        return self.status == Status.LIVE
+
+    @property
+    def is_failed(self):
+        return self.status == Status.FAILED
+
+    @property
+    def href(self):
+        return (self.targets or {}).get("original", {}).get("href", "")
+
+    @property
+    def error(self):
+        if not (self.error_code or self.error_message):
+            return None
+        return {"code": self.error_code, "message": self.error_message}
+
+    def transition(self, to, *, frm, actor=None, note="", **changes):
+        """Move from `frm` to `to` in one conditional UPDATE; False if the row was not in `frm`."""
+        if (frm, to) not in ALLOWED_TRANSITIONS:
+            raise ValueError(f"an asset cannot go from {frm} to {to}")
+        with transaction.atomic():
+            moved = Asset.objects.filter(pk=self.pk, status=frm).update(
+                status=to, updated_at=timezone.now(), **changes
+            )
+            if moved:
+                AuditEvent.objects.create(
+                    asset_id=self.pk,
+                    actor=actor,
+                    actor_label=actor_label(actor),
+                    from_status=frm,
+                    to_status=to,
+                    note=note,
+                )
+        if moved:
+            self.refresh_from_db()
+        return bool(moved)
+
+
+class AuditEvent(models.Model):
+    """Who moved an asset from one status to another, when, and why."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_label = models.CharField(max_length=200)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.actor_label}: {self.from_status or '-'} -> {self.to_status}"

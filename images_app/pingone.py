@@ -1,0 +1,241 @@
+"""A small client for PingOne's Images API (create, read, delete) and the worker token it uses.
+
+It knows nothing about Django: give it base URLs, credentials and a cache with get/set/delete.
+"""
+
+import email.utils
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+
+import requests
+from authlib.integrations.base_client import OAuthError
+from authlib.integrations.requests_client import OAuth2Session
+
+log = logging.getLogger(__name__)
+
+# Ping's guidance: these are worth another try later; other 4xx are not.
+TRANSIENT_STATUSES = {408, 429, 500, 502, 503, 504}
+# Fetch a new token this long before the cached one expires.
+TOKEN_EXPIRY_MARGIN = 60
+
+
+class PingOneError(Exception):
+    """An answer from PingOne (or the lack of one) that is not the success we asked for."""
+
+    def __init__(self, message, *, status=None, code="", details=None, retry_after=None,
+                 correlation_id=""):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.details = details or []
+        self.retry_after = retry_after
+        self.correlation_id = correlation_id
+
+    def __str__(self):
+        status = f"{self.status} " if self.status else ""
+        return f"{status}{self.code}: {self.message}"
+
+
+class RetryLater(PingOneError):
+    """Transient: rate limited, a server error, a timeout or a dropped connection."""
+
+
+class GiveUp(PingOneError):
+    """Permanent: the same request will fail the same way (bad data, no permission, not found)."""
+
+
+class NotFound(GiveUp):
+    """The environment or image does not exist (or is not visible to the worker app)."""
+
+
+@dataclass(frozen=True)
+class ImageTarget:
+    id: str
+    width: int
+    height: int
+    type: str
+    href: str
+
+
+@dataclass(frozen=True)
+class PingOneImage:
+    id: str
+    environment_id: str
+    created_at: str
+    targets: dict = field(default_factory=dict)
+
+    @property
+    def original(self):
+        return self.targets.get("original")
+
+    def targets_as_json(self):
+        return {
+            name: {"id": t.id, "width": t.width, "height": t.height, "type": t.type, "href": t.href}
+            for name, t in self.targets.items()
+        }
+
+    @classmethod
+    def from_body(cls, body):
+        targets = {
+            name: ImageTarget(
+                id=t.get("id", name),
+                width=int(t.get("width", 0)),
+                height=int(t.get("height", 0)),
+                type=t.get("type", ""),
+                href=t.get("href", ""),
+            )
+            for name, t in (body.get("targets") or {}).items()
+        }
+        return cls(
+            id=body["id"],
+            environment_id=(body.get("environment") or {}).get("id", ""),
+            created_at=body.get("createdAt", ""),
+            targets=targets,
+        )
+
+
+def parse_retry_after(value):
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date); None if absent."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def error_from_response(response):
+    """Turn an unsuccessful response into RetryLater, NotFound or GiveUp with PingOne's details."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and body.get("code"):
+        code, message = body["code"], body.get("message") or response.reason
+        details = body.get("details") or []
+    else:
+        code = f"HTTP_{response.status_code}"
+        message = (response.text or response.reason or "").strip()[:300] or "No error body."
+        details = []
+    if response.status_code in TRANSIENT_STATUSES:
+        cls = RetryLater
+    elif response.status_code == 404:
+        cls = NotFound
+    else:
+        cls = GiveUp
+    return cls(
+        message,
+        status=response.status_code,
+        code=code,
+        details=details,
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        correlation_id=response.headers.get("Correlation-Id", ""),
+    )
+
+
+class WorkerToken:
+    """The worker app's client-credentials access token, shared through a cache until it expires."""
+
+    def __init__(self, token_url, client_id, client_secret, cache, timeout=(5, 30)):
+        self.token_url = token_url
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self.cache = cache
+        self.timeout = timeout
+        digest = hashlib.sha256(f"{token_url}|{client_id}".encode()).hexdigest()[:24]
+        self.cache_key = f"pingone:worker-token:{digest}"
+
+    def get(self):
+        cached = self.cache.get(self.cache_key)
+        if cached:
+            return cached.decode() if isinstance(cached, bytes) else cached
+        return self.fetch()
+
+    def fetch(self):
+        session = OAuth2Session(
+            self.client_id, self._client_secret, token_endpoint_auth_method="client_secret_basic"
+        )
+        try:
+            token = session.fetch_token(
+                self.token_url, grant_type="client_credentials", timeout=self.timeout
+            )
+        except OAuthError as exc:
+            raise GiveUp(
+                f"The worker app could not get a token: {exc.description or exc.error}",
+                code=exc.error or "TOKEN_REFUSED",
+            )
+        except requests.RequestException as exc:
+            raise RetryLater(f"The token endpoint did not answer: {type(exc).__name__}",
+                             code="TOKEN_UNREACHABLE")
+        finally:
+            session.close()
+        access_token = token["access_token"]
+        ttl = int(token.get("expires_in") or 0) - TOKEN_EXPIRY_MARGIN
+        if ttl > 0:
+            self.cache.set(self.cache_key, access_token, ttl)
+        return access_token
+
+    def forget(self):
+        self.cache.delete(self.cache_key)
+
+
+class ImagesClient:
+    """create_image, read_image and delete_image against `{api_base_url}/environments/...`."""
+
+    def __init__(self, api_base_url, token, timeout=(5, 30), session=None):
+        self.api_base_url = api_base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self.http = session or requests.Session()
+
+    def create_image(self, environment_id, data, content_type, filename):
+        response = self._send(
+            "POST",
+            f"/environments/{environment_id}/images",
+            data=data,
+            headers={
+                "Content-Type": content_type,
+                "Content-Disposition": f"attachment; filename={filename}",
+            },
+        )
+        return PingOneImage.from_body(response.json())
+
+    def read_image(self, environment_id, image_id):
+        response = self._send("GET", f"/environments/{environment_id}/images/{image_id}")
+        return PingOneImage.from_body(response.json())
+
+    def delete_image(self, environment_id, image_id):
+        self._send("DELETE", f"/environments/{environment_id}/images/{image_id}")
+
+    def _send(self, method, path, headers=None, **kwargs):
+        url = f"{self.api_base_url}{path}"
+        for attempt in (1, 2):
+            all_headers = {"Authorization": f"Bearer {self.token.get()}", **(headers or {})}
+            try:
+                response = self.http.request(
+                    method, url, headers=all_headers, timeout=self.timeout, **kwargs
+                )
+            except requests.Timeout as exc:
+                raise RetryLater(f"PingOne did not answer in time ({type(exc).__name__}).",
+                                 code="TIMEOUT")
+            except requests.ConnectionError as exc:
+                raise RetryLater(f"Could not reach PingOne ({type(exc).__name__}).",
+                                 code="CONNECTION_ERROR")
+            if response.status_code == 401 and attempt == 1:
+                # The cached token may have been revoked or expired early: fetch one more.
+                self.token.forget()
+                continue
+            if response.ok:
+                return response
+            error = error_from_response(response)
+            log.warning("PingOne %s %s answered %s (Correlation-Id %s)", method, path, error,
+                        error.correlation_id or "-")
+            raise error
+        raise AssertionError("unreachable")

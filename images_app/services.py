@@ -1,0 +1,219 @@
+"""The upload pipeline, top to bottom: stage a file, queue it, push it to PingOne, record the answer.
+
+This is the one place where the database, staging storage, Celery and PingOne meet.
+"""
+
+import functools
+import logging
+import random
+import uuid
+from dataclasses import dataclass
+
+import redis
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from . import pingone
+from .imaging import ImageRejected, clean_image, display_filename, safe_filename
+from .models import Asset, AuditEvent, Status, actor_label
+
+log = logging.getLogger(__name__)
+
+# Longest we wait before another attempt, whatever Retry-After says.
+MAX_RETRY_DELAY = 300
+
+
+# --- PingOne client from settings -------------------------------------------------------
+
+@functools.cache
+def token_cache():
+    return redis.Redis.from_url(
+        settings.REDIS_URL,
+        socket_connect_timeout=settings.REDIS_SOCKET_TIMEOUT,
+        socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
+    )
+
+
+def images_client():
+    """An Images API client for the configured region and worker app."""
+    token = pingone.WorkerToken(
+        f"{settings.PINGONE_AUTH_BASE_URL}/{settings.PINGONE_WORKER_ENVIRONMENT_ID}/as/token",
+        settings.PINGONE_WORKER_CLIENT_ID,
+        settings.PINGONE_WORKER_CLIENT_SECRET,
+        cache=token_cache(),
+        timeout=settings.PINGONE_TIMEOUT,
+    )
+    return pingone.ImagesClient(settings.PINGONE_API_BASE_URL, token, timeout=settings.PINGONE_TIMEOUT)
+
+
+# --- Staging -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class UploadResult:
+    filename: str
+    result: str  # "staged", "duplicate" or "rejected"
+    asset: Asset | None = None
+    code: str | None = None
+    message: str = ""
+
+    def as_json(self):
+        return {
+            "filename": self.filename,
+            "result": self.result,
+            "asset": self.asset.pk if self.asset else None,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+def stage_uploads(environment, user, files):
+    """Look at each uploaded file in order and stage the good ones; one result per file."""
+    return [stage_upload(environment, user, upload) for upload in files]
+
+
+def stage_upload(environment, user, upload):
+    filename = display_filename(upload.name)
+    max_bytes = settings.PORTAL_MAX_IMAGE_BYTES
+    try:
+        if upload.size > max_bytes:
+            raise ImageRejected(
+                "file_too_large",
+                f"The file is {upload.size:,} bytes; the limit is {max_bytes:,} bytes.",
+            )
+        image = clean_image(
+            upload.read(), max_bytes=max_bytes, max_pixels=settings.PORTAL_MAX_IMAGE_PIXELS
+        )
+    except ImageRejected as exc:
+        return UploadResult(filename, "rejected", code=exc.code, message=exc.message)
+
+    existing = _active_duplicate(environment, image.sha256)
+    if existing:
+        return _duplicate(filename, existing)
+
+    try:
+        stored_name = default_storage.save(
+            f"staging/{environment.slug}/{uuid.uuid4().hex}.{image.extension}",
+            ContentFile(image.data),
+        )
+    except Exception:
+        log.exception("Could not write %s to staging storage", filename)
+        return UploadResult(filename, "rejected", code="storage_unavailable",
+                            message="The file could not be stored. Please try again.")
+
+    status = Status.AWAITING_REVIEW if environment.review_required else Status.QUEUED
+    try:
+        with transaction.atomic():
+            asset = Asset.objects.create(
+                environment=environment, file=stored_name, filename=filename,
+                sha256=image.sha256, format=image.format, content_type=image.content_type,
+                width=image.width, height=image.height, frames=image.frames,
+                byte_size=len(image.data), status=status, uploaded_by=user,
+            )
+            AuditEvent.objects.create(asset=asset, actor=user, actor_label=actor_label(user),
+                                      from_status="", to_status=status, note="uploaded")
+    except IntegrityError:
+        # Someone uploaded the same bytes a moment ago: theirs wins.
+        default_storage.delete(stored_name)
+        existing = _active_duplicate(environment, image.sha256)
+        if existing is None:
+            raise
+        return _duplicate(filename, existing)
+
+    if status == Status.QUEUED:
+        queue_push_after_commit(asset.pk)
+    message = "Waiting for an admin's review." if status == Status.AWAITING_REVIEW else "Queued."
+    return UploadResult(filename, "staged", asset=asset, message=message)
+
+
+def _active_duplicate(environment, sha256):
+    return Asset.objects.for_environment(environment).blocking_duplicates().filter(
+        sha256=sha256).first()
+
+
+def _duplicate(filename, existing):
+    return UploadResult(
+        filename, "duplicate", asset=existing, code="duplicate",
+        message=f"The same image is already here as “{existing.filename}” "
+                f"({existing.get_status_display().lower()}).",
+    )
+
+
+def queue_push_after_commit(asset_id):
+    transaction.on_commit(lambda: queue_push(asset_id))
+
+
+def queue_push(asset_id, countdown=None):
+    """Hand the asset to a worker; a broker outage is logged, the queued row stays for later."""
+    from .tasks import push_asset_task
+
+    try:
+        push_asset_task.apply_async((asset_id,), countdown=countdown)
+    except Exception:
+        log.exception("Could not queue asset %s for pushing; it stays queued", asset_id)
+        return False
+    return True
+
+
+# --- Pushing -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PushOutcome:
+    status: str
+    retry_in: float | None = None
+
+
+def push_asset(asset_id):
+    """Claim a queued asset, POST its bytes to PingOne and record what comes back."""
+    asset = Asset.objects.select_related("environment").filter(pk=asset_id).first()
+    if asset is None:
+        return None
+    if not asset.transition(Status.PUSHING, frm=Status.QUEUED, attempts=F("attempts") + 1):
+        return None  # another delivery has it, or it is no longer queued
+
+    try:
+        with asset.file.open("rb") as staged:
+            data = staged.read()
+        image = images_client().create_image(
+            asset.environment.pingone_environment_id,
+            data,
+            asset.content_type,
+            safe_filename(asset.filename, asset.file.name.rsplit(".", 1)[-1]),
+        )
+    except pingone.RetryLater as exc:
+        if asset.attempts >= settings.PORTAL_PUSH_MAX_ATTEMPTS:
+            return _fail(asset, exc, note=f"gave up after {asset.attempts} attempts")
+        delay = retry_delay(asset.attempts, exc.retry_after)
+        asset.transition(Status.QUEUED, frm=Status.PUSHING, error_code=exc.code,
+                         error_message=exc.message, note=f"attempt {asset.attempts}: {exc}; "
+                         f"next try in {delay:.0f} s")
+        return PushOutcome(Status.QUEUED, retry_in=delay)
+    except pingone.GiveUp as exc:
+        return _fail(asset, exc)
+    except FileNotFoundError:
+        error = pingone.GiveUp("The staged file is missing.", code="STAGED_FILE_MISSING")
+        return _fail(asset, error)
+
+    asset.transition(
+        Status.LIVE, frm=Status.PUSHING,
+        pingone_image_id=image.id, targets=image.targets_as_json(),
+        pingone_created_at=image.created_at, error_code="", error_message="",
+        note=f"PingOne image {image.id}",
+    )
+    return PushOutcome(Status.LIVE)
+
+
+def _fail(asset, exc, note=""):
+    asset.transition(Status.FAILED, frm=Status.PUSHING, error_code=exc.code or "ERROR",
+                     error_message=exc.message, note=note or str(exc))
+    return PushOutcome(Status.FAILED)
+
+
+def retry_delay(attempt, retry_after=None):
+    """Seconds before the next attempt: PingOne's Retry-After, else exponential with jitter."""
+    if retry_after is not None:
+        return min(MAX_RETRY_DELAY, max(1.0, retry_after))
+    base = min(MAX_RETRY_DELAY, 2 ** attempt)
+    return base / 2 + random.uniform(0, base / 2)

@@ -1,0 +1,5 @@
+"""Project wiring for the image portal."""
+
+from .celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,42 @@
+"""Error pages that answer JSON to clients that asked for JSON."""
+
+from django.core.exceptions import TooManyFilesSent
+from django.http import JsonResponse
+from django.shortcuts import render
+
+
+def _wants_json(request):
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _answer(request, status, code, message):
+    if _wants_json(request):
+        return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+    return render(request, "error.html", {"status": status, "message": message}, status=status)
+
+
+def bad_request(request, exception=None):
+    if isinstance(exception, TooManyFilesSent):
+        from django.conf import settings
+
+        limit = settings.PORTAL_MAX_FILES_PER_UPLOAD
+        return _answer(request, 413, "too_many_files",
+                       f"At most {limit} files can be uploaded at once.")
+    return _answer(request, 400, "bad_request", "The request could not be understood.")
+
+
+def permission_denied(request, exception=None):
+    return _answer(request, 403, "forbidden", "You do not have access to this.")
+
+
+def not_found(request, exception=None):
+    return _answer(request, 404, "not_found", "There is nothing here, or you do not have access.")
+
+
+def server_error(request):
+    return _answer(request, 500, "server_error", "Something went wrong on our side.")
+
+
+def csrf_failure(request, reason=""):
+    return _answer(request, 403, "csrf_failed",
+                   "The form expired or came from elsewhere. Reload the page and try again.")

@@ -1,0 +1,268 @@
+"""Settings for the image portal: one file, everything that varies comes from the environment."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_str(name, default=None):
+    value = os.environ.get(name, "").strip()
+    return value if value else default
+
+
+def env_bool(name, default=False):
+    value = env_str(name)
+    if value is None:
+        return default
+    return value.lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name, default):
+    value = env_str(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}")
+
+
+def env_list(name, default):
+    value = env_str(name)
+    if value is None:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+# --- Django core -------------------------------------------------------------------------
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+if SECRET_KEY is None:
+    if not DEBUG:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
+    SECRET_KEY = "dev-only-insecure-key-never-used-in-production"
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "storages",
+    "images_app",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "images_app.context_processors.portal_user",
+            ],
+        },
+    },
+]
+
+DATA_DIR = BASE_DIR / ".data"
+DATA_DIR.mkdir(exist_ok=True)
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'portal.sqlite3'}"),
+        conn_max_age=60,
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The web process and the worker write at once: wait for the lock instead of failing,
+    # and take it at the start of each transaction so no reader has to upgrade later.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = []
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "static"
+# Serve static files straight from static/: no collectstatic step before the first run.
+WHITENOISE_USE_FINDERS = True
+
+# --- Sessions and security ---------------------------------------------------------------
+
+# Lax: the OIDC callback is a top-level cross-site GET and must carry the session (state).
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_HTTPONLY = True
+# On in production (HTTPS); off by default so a local http:// portal can keep a session.
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_AGE = 8 * 3600
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_TLS_PROXY") else None
+)
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+# --- Redis: broker, cache, token cache ---------------------------------------------------
+
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+# Short socket timeouts so a Redis outage fails fast instead of hanging a request.
+REDIS_SOCKET_TIMEOUT = 2
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "portal",
+        "OPTIONS": {
+            "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+            "socket_timeout": REDIS_SOCKET_TIMEOUT,
+        },
+    }
+}
+
+# --- Celery ------------------------------------------------------------------------------
+
+CELERY_BROKER_URL = REDIS_URL
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = "images"
+CELERY_TASK_ROUTES = {"images_app.tasks.*": {"queue": "images"}}
+# Acknowledge after the task ran, so a worker that dies mid-push hands the message back.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One message at a time per process: pushes are slow I/O and must not wait behind a busy one.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+    "socket_timeout": 5,
+    # Longer than any countdown we schedule, so delayed retries are not redelivered early.
+    "visibility_timeout": 3600,
+}
+# An upload must not hang on a broker outage: give up quickly, the row stays queued.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+
+# --- Storage -----------------------------------------------------------------------------
+
+STORAGE_BACKEND = env_str("STORAGE_BACKEND", "filesystem")
+MEDIA_ROOT = Path(env_str("PORTAL_MEDIA_ROOT", str(DATA_DIR / "media")))
+MEDIA_URL = "/media/"
+if STORAGE_BACKEND == "filesystem":
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif STORAGE_BACKEND == "s3":
+    # django-storages reads the usual AWS_* variables (bucket, keys, AWS_S3_ENDPOINT_URL).
+    AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+    if not AWS_STORAGE_BUCKET_NAME:
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME")
+    AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL")
+    AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME")
+    AWS_DEFAULT_ACL = None
+    AWS_QUERYSTRING_AUTH = True
+    AWS_S3_FILE_OVERWRITE = False
+    _default_storage = {"BACKEND": "storages.backends.s3.S3Storage"}
+else:
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be 'filesystem' or 's3', not {STORAGE_BACKEND!r}")
+
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# --- PingOne -----------------------------------------------------------------------------
+
+PINGONE_REGIONS = {"com", "eu", "ca", "com.au", "sg", "asia"}
+PINGONE_REGION = env_str("PINGONE_REGION", "com")
+if PINGONE_REGION not in PINGONE_REGIONS:
+    raise ImproperlyConfigured(
+        f"PINGONE_REGION must be one of {', '.join(sorted(PINGONE_REGIONS))}, not {PINGONE_REGION!r}"
+    )
+PINGONE_AUTH_BASE_URL = env_str(
+    "PINGONE_AUTH_BASE_URL", f"https://auth.pingone.{PINGONE_REGION}"
+).rstrip("/")
+PINGONE_API_BASE_URL = env_str(
+    "PINGONE_API_BASE_URL", f"https://api.pingone.{PINGONE_REGION}/v1"
+).rstrip("/")
+
+# The defaults are the bundled emulator's; production sets all of these.
+PINGONE_OIDC_ENVIRONMENT_ID = env_str(
+    "PINGONE_OIDC_ENVIRONMENT_ID", "5a1b0c6e-7d3f-4c2a-9b1e-0d8f2a6c4e01"
+)
+PINGONE_OIDC_CLIENT_ID = env_str("PINGONE_OIDC_CLIENT_ID", "9d4e3f91-a062-4f5d-8e41-3abc5d9f7b04")
+PINGONE_OIDC_CLIENT_SECRET = env_str("PINGONE_OIDC_CLIENT_SECRET", "dev-portal-oidc-secret")
+# Unset: PingOne's discovery document for the OIDC environment (see portal.oidc).
+OIDC_SERVER_METADATA_URL = env_str("OIDC_SERVER_METADATA_URL")
+PINGONE_WORKER_ENVIRONMENT_ID = env_str(
+    "PINGONE_WORKER_ENVIRONMENT_ID", "5a1b0c6e-7d3f-4c2a-9b1e-0d8f2a6c4e01"
+)
+PINGONE_WORKER_CLIENT_ID = env_str(
+    "PINGONE_WORKER_CLIENT_ID", "ae5f40a2-b173-4a6e-9f52-4bcd6ea08c05"
+)
+PINGONE_WORKER_CLIENT_SECRET = env_str("PINGONE_WORKER_CLIENT_SECRET", "dev-portal-worker-secret")
+# (connect, read) seconds for every call to PingOne.
+PINGONE_TIMEOUT = (5, 30)
+
+# --- Portal ------------------------------------------------------------------------------
+
+PORTAL_ADMIN_GROUP = env_str("PORTAL_ADMIN_GROUP", "Image Portal Admins")
+PORTAL_MAX_IMAGE_BYTES = env_int("PORTAL_MAX_IMAGE_BYTES", 2_000_000)
+PORTAL_MAX_IMAGE_PIXELS = env_int("PORTAL_MAX_IMAGE_PIXELS", 16_000_000)
+PORTAL_MAX_FILES_PER_UPLOAD = env_int("PORTAL_MAX_FILES_PER_UPLOAD", 50)
+PORTAL_PUSH_MAX_ATTEMPTS = env_int("PORTAL_PUSH_MAX_ATTEMPTS", 5)
+PORTAL_GALLERY_PAGE_SIZE = 24
+
+# The upload form counts files and answers "too many" itself; Django's own refusal, which
+# happens while parsing and before any view, is only a backstop far above that.
+DATA_UPLOAD_MAX_NUMBER_FILES = max(1000, PORTAL_MAX_FILES_PER_UPLOAD * 2)
+
+# --- Logging -----------------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Start the PingOne emulator, the portal and a Celery worker in the foreground; Ctrl-C stops all three.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+
+export PINGONE_AUTH_BASE_URL=${PINGONE_AUTH_BASE_URL:-http://127.0.0.1:8900}
+export PINGONE_API_BASE_URL=${PINGONE_API_BASE_URL:-http://127.0.0.1:8900/v1}
+mkdir -p .data/emulator
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  echo; echo "Stopping..."
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop_all INT TERM EXIT
+
+$PY -m pingone_emulator --port 8900 --data-dir .data/emulator &
+pids+=($!)
+for _ in $(seq 100); do
+  $PY -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8900/__emulator__/config', timeout=1)" \
+    2>/dev/null && break
+  sleep 0.1
+done
+
+$PY manage.py migrate --noinput
+# The emulator's Production and Staging environments, open to its Branding group.
+$PY manage.py add_environment production 6b2c1d7f-8e40-4d3b-8c2f-1e9a3b7d5f02 --name Production --groups Branding
+$PY manage.py add_environment staging 7c3d2e80-9f51-4e4c-9d30-2fab4c8e6a03 --name Staging --groups Branding
+
+.venv/bin/celery -A portal worker --loglevel=INFO --concurrency=2 &
+pids+=($!)
+$PY manage.py runserver 127.0.0.1:8000 --noreload &
+pids+=($!)
+
+cat <<'MSG'
+
+  The portal is starting on http://127.0.0.1:8000
+  Sign in as designer@example.com / password (or admin@example.com, outsider@example.com).
+  Press Ctrl-C to stop the portal, the worker and the emulator.
+
+MSG
+wait -n "${pids[@]}"

@@ -1,0 +1,58 @@
+// Copy buttons, and live updates of the gallery while uploads are pending.
+(function () {
+  "use strict";
+  document.addEventListener("click", (e) => {
+    const button = e.target.closest("button.copy");
+    if (!button) return;
+    navigator.clipboard.writeText(button.dataset.copy).then(() => {
+      const label = button.textContent;
+      button.textContent = "Copied";
+      setTimeout(() => { button.textContent = label; }, 1200);
+    });
+  });
+
+  const gallery = document.getElementById("gallery");
+  if (!gallery) return;
+  const PENDING = ["awaiting_review", "queued", "pushing"];
+  const LABELS = { awaiting_review: "Awaiting review", queued: "Queued", pushing: "Pushing",
+                   live: "Live", failed: "Failed", rejected: "Rejected", deleted: "Deleted" };
+
+  function field(card, name) { return card.querySelector('[data-field="' + name + '"]'); }
+
+  function update(card, asset) {
+    card.className = "card status-" + asset.status;
+    card.dataset.status = asset.status;
+    field(card, "status").textContent = LABELS[asset.status] || asset.status;
+    const id = field(card, "pingone_image_id");
+    id.hidden = !asset.pingone_image_id;
+    id.querySelector("code").textContent = asset.pingone_image_id || "";
+    id.querySelector("button").dataset.copy = asset.pingone_image_id || "";
+    const href = (asset.targets && asset.targets.original && asset.targets.original.href) || "";
+    const link = field(card, "href");
+    link.hidden = !href;
+    link.querySelector("a").href = href;
+    link.querySelector("a").textContent = href.length > 48 ? href.slice(0, 47) + "…" : href;
+    link.querySelector("button").dataset.copy = href;
+    const error = field(card, "error");
+    error.hidden = !asset.error;
+    error.textContent = asset.error ? asset.error.code + ": " + asset.error.message : "";
+    const img = card.querySelector("img");
+    if (asset.thumbnail && img.getAttribute("src") !== asset.thumbnail) img.src = asset.thumbnail;
+  }
+
+  function poll() {
+    fetch(gallery.dataset.pollUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
+      .then((data) => {
+        let pending = false;
+        data.assets.forEach((asset) => {
+          const card = gallery.querySelector('[data-asset-id="' + asset.id + '"]');
+          if (card) update(card, asset);
+          if (PENDING.includes(asset.status)) pending = true;
+        });
+        if (pending) setTimeout(poll, 1500);
+      })
+      .catch(() => setTimeout(poll, 5000));
+  }
+  if (gallery.dataset.pending === "1") setTimeout(poll, 1000);
+})();

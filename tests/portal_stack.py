@@ -1,0 +1,279 @@
+"""The whole product as separate processes: emulator, portal (runserver) and a Celery worker.
+
+Used by the end-to-end tests, which drive it over HTTP like a browser or an operator would.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import requests
+
+from tests.emulator_support import REPO_ROOT
+
+ADMINISTRATORS = "5a1b0c6e-7d3f-4c2a-9b1e-0d8f2a6c4e01"
+PRODUCTION = "6b2c1d7f-8e40-4d3b-8c2f-1e9a3b7d5f02"
+STAGING = "7c3d2e80-9f51-4e4c-9d30-2fab4c8e6a03"
+SECRET = "8d4e3f91-a062-4f5d-8e41-4bcd6ea08c06"
+OIDC_CLIENT_ID = "9d4e3f91-a062-4f5d-8e41-3abc5d9f7b04"
+OIDC_CLIENT_SECRET = "dev-portal-oidc-secret"
+WORKER_CLIENT_ID = "ae5f40a2-b173-4a6e-9f52-4bcd6ea08c05"
+WORKER_CLIENT_SECRET = "dev-portal-worker-secret"
+MANY_GROUPS = ["Branding"] + [f"Team {n:02d}" for n in range(1, 31)]
+
+
+def emulator_config(portal_origins):
+    """The default emulator configuration, with callbacks for the given portal origins."""
+    return {
+        "environments": [
+            {"name": "Administrators", "id": ADMINISTRATORS},
+            {"name": "Production", "id": PRODUCTION},
+            {"name": "Staging", "id": STAGING},
+            {"name": "Secret", "id": SECRET},
+        ],
+        "applications": [
+            {
+                "name": "Image Portal", "type": "oidc_web", "environment_id": ADMINISTRATORS,
+                "client_id": OIDC_CLIENT_ID, "client_secret": OIDC_CLIENT_SECRET,
+                "redirect_uris": [f"{o}/auth/callback/" for o in portal_origins],
+                "post_logout_redirect_uris": [f"{o}/" for o in portal_origins],
+            },
+            {
+                "name": "Image Portal Worker", "type": "worker", "environment_id": ADMINISTRATORS,
+                "client_id": WORKER_CLIENT_ID, "client_secret": WORKER_CLIENT_SECRET,
+                "redirect_uris": [], "post_logout_redirect_uris": [],
+            },
+        ],
+        "users": [
+            {"username": "designer@example.com", "email": "designer@example.com",
+             "groups": ["Branding"], "password": "password"},
+            {"username": "admin@example.com", "email": "admin@example.com",
+             "groups": ["Image Portal Admins"], "password": "password"},
+            {"username": "outsider@example.com", "email": "outsider@example.com",
+             "groups": [], "password": "password"},
+            {"username": "crowded@example.com", "email": "crowded@example.com",
+             "groups": MANY_GROUPS, "password": "password"},
+        ],
+    }
+
+
+class FormParser(HTMLParser):
+    """Collects the first form's action and its named inputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.action = None
+        self.fields = {}
+        self.buttons = {}
+        self._in_form = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and self.action is None:
+            self.action = attrs.get("action", "")
+            self._in_form = True
+        elif tag in ("input", "button") and self._in_form and attrs.get("name"):
+            if tag == "button" or attrs.get("type") == "submit":
+                self.buttons[attrs["name"]] = attrs.get("value", "")
+            else:
+                self.fields[attrs["name"]] = attrs.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._in_form = False
+
+
+def parse_form(html):
+    parser = FormParser()
+    parser.feed(html)
+    return parser
+
+
+def submit_sign_in_form(session, page, username, password="password"):
+    """Fill the provider's sign-in form on `page` and post it, following redirects."""
+    form = parse_form(page.text)
+    assert "username" in form.fields and "password" in form.fields, page.text[:500]
+    data = {**form.fields, "username": username, "password": password}
+    # Press the sign-in button if the form has several.
+    for name, value in form.buttons.items():
+        if "deny" not in value.lower() and "cancel" not in value.lower():
+            data[name] = value
+            break
+    return session.post(urljoin(page.url, form.action or page.url), data=data, timeout=30)
+
+
+def database_url_for_run():
+    """A fresh database for one run of the stack: Postgres when DATABASE_URL is Postgres."""
+    base = os.environ.get("DATABASE_URL", "")
+    if base.startswith("postgres"):
+        import psycopg
+
+        parsed = urlparse(base)
+        name = f"portal_e2e_{uuid.uuid4().hex[:8]}"
+        admin_url = parsed._replace(path="/postgres").geturl()
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return parsed._replace(path=f"/{name}").geturl(), lambda: _drop_postgres(admin_url, name)
+    path = Path(tempfile.mkdtemp(prefix="portal-e2e-")) / "portal.sqlite3"
+    return f"sqlite:///{path}", lambda: None
+
+
+def _drop_postgres(admin_url, name):
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class PortalStack:
+    """A portal and a Celery worker wired to an already running emulator."""
+
+    def __init__(self, emulator, port, redis_url, extra_env=None):
+        self.emulator = emulator
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.workdir = Path(tempfile.mkdtemp(prefix="portal-stack-"))
+        self.database_url, self._drop_database = database_url_for_run()
+        self.env = {
+            **os.environ,
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "e2e-" + uuid.uuid4().hex,
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": redis_url,
+            "PINGONE_AUTH_BASE_URL": emulator.base_url,
+            "PINGONE_API_BASE_URL": emulator.api_url,
+            "PORTAL_MEDIA_ROOT": str(self.workdir / "media"),
+            "PYTHONUNBUFFERED": "1",
+            **(extra_env or {}),
+        }
+        self.processes = {}
+
+    def manage(self, *args):
+        return subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=REPO_ROOT, env=self.env,
+            capture_output=True, text=True, check=True, timeout=120,
+        ).stdout
+
+    def _spawn(self, name, args):
+        log = open(self.workdir / f"{name}.log", "w+")  # noqa: SIM115
+        self.processes[name] = (
+            subprocess.Popen(args, cwd=REPO_ROOT, env=self.env, stdout=log,
+                             stderr=subprocess.STDOUT, text=True),
+            log,
+        )
+
+    def output(self, name):
+        _, log = self.processes[name]
+        log.flush()
+        return (self.workdir / f"{name}.log").read_text()
+
+    def start(self):
+        self.manage("migrate", "--noinput")
+        self.manage("add_environment", "production", PRODUCTION, "--name", "Production",
+                    "--groups", "Branding")
+        self.manage("add_environment", "staging", STAGING, "--name", "Staging", "--groups", "Branding")
+        self.manage("add_environment", "secret", SECRET, "--name", "Secret", "--groups", "Secret Team")
+        self._spawn("portal", [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}",
+                               "--noreload"])
+        self.start_worker()
+        self._wait_http(f"{self.url}/", "portal")
+        return self
+
+    def start_worker(self):
+        self._spawn("worker", [
+            sys.executable, "-m", "celery", "-A", "portal", "worker", "--loglevel=INFO",
+            "--concurrency=2", "--without-mingle", "--without-gossip",
+            "-n", f"e2e-{uuid.uuid4().hex[:6]}@%h",
+        ])
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if " ready." in self.output("worker"):
+                return
+            if self.processes["worker"][0].poll() is not None:
+                break
+            time.sleep(0.2)
+        raise RuntimeError("the Celery worker did not start:\n" + self.output("worker"))
+
+    def stop_worker(self):
+        self._stop("worker")
+
+    def _wait_http(self, url, name):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                requests.get(url, timeout=2)
+                return
+            except requests.ConnectionError:
+                if self.processes[name][0].poll() is not None:
+                    break
+                time.sleep(0.2)
+        raise RuntimeError(f"{name} did not answer:\n" + self.output(name))
+
+    def _stop(self, name):
+        process, log = self.processes.pop(name, (None, None))
+        if process is None:
+            return
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        log.close()
+
+    def stop(self):
+        for name in list(self.processes):
+            self._stop(name)
+        self._drop_database()
+
+    # --- acting as a user ----------------------------------------------------------------
+
+    def sign_in(self, username, password="password"):
+        """A requests session signed in through the emulator's form, like a browser."""
+        session = requests.Session()
+        page = session.get(f"{self.url}/login/", timeout=30)
+        landed = submit_sign_in_form(session, page, username, password)
+        assert landed.status_code == 200 and landed.url.startswith(self.url), landed.text[:500]
+        assert "sessionid" in session.cookies
+        return session
+
+    def csrf(self, session, path="/"):
+        session.get(f"{self.url}{path}", timeout=30)
+        return session.cookies["csrftoken"]
+
+    def upload(self, session, slug, files):
+        """POST files (name, bytes) to an environment; returns the JSON response."""
+        token = self.csrf(session, f"/environments/{slug}/upload/")
+        return session.post(
+            f"{self.url}/environments/{slug}/upload/",
+            files=[("files", (name, data)) for name, data in files],
+            headers={"Accept": "application/json", "X-CSRFToken": token},
+            timeout=60,
+        )
+
+    def assets(self, session, slug, **params):
+        response = session.get(f"{self.url}/environments/{slug}/assets.json", params=params, timeout=30)
+        response.raise_for_status()
+        return response.json()["assets"]
+
+    def wait_for(self, session, slug, ids, statuses, timeout=45):
+        """Poll assets.json until every asset in `ids` has one of `statuses`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            assets = {a["id"]: a for a in self.assets(session, slug)}
+            if all(assets.get(i, {}).get("status") in statuses for i in ids):
+                return [assets[i] for i in ids]
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"assets {ids} did not reach {statuses}: "
+                    f"{[assets.get(i) for i in ids]}\nworker log:\n{self.output('worker')[-3000:]}"
+                )
+            time.sleep(0.3)
