@@ -90,7 +90,7 @@ TEMPLATES = [
 ]
 
 DATA_DIR = BASE_DIR / ".data"
-DATA_DIR.mkdir(exist_ok=True)
+(DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 DATABASES = {
     "default": dj_database_url.parse(

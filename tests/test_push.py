@@ -1,0 +1,138 @@
+"""Pushing an asset to PingOne (the emulator over HTTP) and recording what comes back."""
+
+import re
+
+import pytest
+
+from images_app import services
+from images_app.models import Asset, Status
+from tests import images
+from tests.portal_stack import PRODUCTION
+
+
+@pytest.fixture
+def staged(designer, environments, staging_storage, pingone):
+    """Stage images in Production the way an upload does; returns a function."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    def stage(data=None, name="logo.png"):
+        upload = SimpleUploadedFile(name, data or images.png())
+        result = services.stage_upload(environments["production"], designer, upload)
+        assert result.result == "staged", result
+        return result.asset
+
+    return stage
+
+
+def test_a_push_records_the_id_targets_and_created_at_and_goes_live(staged, pingone):
+    asset = staged(images.jpeg(size=(40, 30)), "photo.jpeg")
+
+    outcome = services.push_asset(asset.pk)
+
+    asset.refresh_from_db()
+    assert outcome.status == asset.status == Status.LIVE
+    (stored,) = pingone.images(PRODUCTION)
+    assert asset.pingone_image_id == stored["id"]
+    assert asset.targets == stored["targets"]
+    assert asset.targets["original"]["width"] == 40
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", asset.pingone_created_at)
+    assert asset.attempts == 1 and asset.error is None
+    assert stored["received_content_type"] == "image/jpeg"
+    assert stored["received_sha256"] == asset.sha256
+    assert [(e.from_status, e.to_status) for e in asset.events.order_by("id")] == [
+        ("", "queued"), ("queued", "pushing"), ("pushing", "live"),
+    ]
+
+
+def test_the_filename_sent_is_safe_and_has_the_real_extension(staged, pingone):
+    asset = staged(images.png(), "../My Logo.jpg")
+    services.push_asset(asset.pk)
+    log = pingone.requests_log()
+    assert any(r["method"] == "POST" and r["path"].endswith("/images") for r in log)
+    # The emulator keeps what it was sent; the name itself is checked in test_imaging.
+    assert pingone.images(PRODUCTION)[0]["received_content_type"] == "image/png"
+
+
+def test_a_second_delivery_finds_the_asset_claimed(staged, pingone):
+    asset = staged()
+    Asset.objects.filter(pk=asset.pk).update(status=Status.PUSHING)
+    assert services.push_asset(asset.pk) is None
+    assert services.push_asset(999999) is None
+    assert pingone.images(PRODUCTION) == []
+
+
+def test_a_permanent_error_marks_the_asset_failed_with_pingones_code_and_message(staged, pingone):
+    asset = staged()
+    pingone.add_fault(path="/images$", method="POST", status=403)
+
+    outcome = services.push_asset(asset.pk)
+
+    asset.refresh_from_db()
+    assert outcome.status == asset.status == Status.FAILED
+    assert asset.error_code == "ACCESS_FAILED"
+    assert asset.error_message
+    assert outcome.retry_in is None
+
+
+def test_a_rate_limit_waits_as_long_as_retry_after_says_and_keeps_the_error(staged, pingone):
+    asset = staged()
+    pingone.add_fault(path="/images$", method="POST", status=429, retry_after=7)
+
+    outcome = services.push_asset(asset.pk)
+
+    asset.refresh_from_db()
+    assert (outcome.status, outcome.retry_in) == (Status.QUEUED, 7)
+    assert (asset.status, asset.attempts, asset.error_code) == (Status.QUEUED, 1, "REQUEST_LIMITED")
+    # The next attempt goes through and clears the error.
+    assert services.push_asset(asset.pk).status == Status.LIVE
+    asset.refresh_from_db()
+    assert (asset.attempts, asset.error) == (2, None)
+
+
+@pytest.mark.parametrize("fault", [{"status": 500}, {"status": 503}, {"drop": True}])
+def test_server_errors_and_dropped_connections_are_retried_later(staged, pingone, fault):
+    asset = staged()
+    pingone.add_fault(path="/images$", method="POST", **fault)
+    outcome = services.push_asset(asset.pk)
+    assert outcome.status == Status.QUEUED and outcome.retry_in >= 0.5
+    asset.refresh_from_db()
+    assert asset.error_code
+
+
+def test_a_slow_pingone_times_out_and_is_retried(staged, pingone, settings):
+    settings.PINGONE_TIMEOUT = (2, 0.5)
+    asset = staged()
+    pingone.add_fault(path="/images$", method="POST", latency_ms=1500)
+    outcome = services.push_asset(asset.pk)
+    asset.refresh_from_db()
+    assert outcome.status == Status.QUEUED
+    assert asset.error_code == "TIMEOUT"
+
+
+def test_retries_stop_after_the_last_attempt(staged, pingone, settings):
+    settings.PORTAL_PUSH_MAX_ATTEMPTS = 2
+    asset = staged()
+    pingone.add_fault(path="/images$", method="POST", status=502, count=5)
+    assert services.push_asset(asset.pk).status == Status.QUEUED
+    assert services.push_asset(asset.pk).status == Status.FAILED
+    asset.refresh_from_db()
+    assert (asset.status, asset.attempts, asset.error_code) == (Status.FAILED, 2, "UNEXPECTED_ERROR")
+
+
+def test_the_worker_token_is_fetched_once_and_shared(staged, pingone):
+    services.token_cache().flushdb()
+    first, second = staged(images.png(colour=(1, 0, 0))), staged(images.png(colour=(2, 0, 0)))
+    services.push_asset(first.pk)
+    services.push_asset(second.pk)
+    token_requests = [r for r in pingone.requests_log() if r["path"].endswith("/as/token")]
+    assert len(token_requests) == 1
+
+
+def test_a_revoked_token_is_replaced_once(staged, pingone):
+    services.token_cache().flushdb()
+    services.push_asset(staged(images.png(colour=(3, 0, 0))).pk)
+    pingone.reset()  # forgets every token the portal holds
+    asset = staged(images.png(colour=(4, 0, 0)))
+    assert services.push_asset(asset.pk).status == Status.LIVE
+    log = pingone.requests_log()
+    assert [r["status"] for r in log if r["path"].endswith("/images")] == [401, 201]
