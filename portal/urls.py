@@ -3,12 +3,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import health, views
 
 urlpatterns = [
     path("login/", views.login, name="login"),
     path("auth/callback/", views.callback, name="auth_callback"),
     path("logout/", views.logout, name="logout"),
+    path("healthz/", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("images_app.urls")),
 ]

@@ -55,10 +55,12 @@ def environments(db):
 
     branding, _ = Group.objects.get_or_create(name="Branding")
     secret_team, _ = Group.objects.get_or_create(name="Secret Team")
-    production = Environment.objects.create(name="Production", slug="production",
-                                            pingone_environment_id=PRODUCTION)
-    staging = Environment.objects.create(name="Staging", slug="staging",
-                                         pingone_environment_id=STAGING, review_required=True)
+    production = Environment.objects.create(
+        name="Production", slug="production", pingone_environment_id=PRODUCTION
+    )
+    staging = Environment.objects.create(
+        name="Staging", slug="staging", pingone_environment_id=STAGING, review_required=True
+    )
     secret = Environment.objects.create(name="Secret", slug="secret", pingone_environment_id=SECRET)
     production.upload_groups.set([branding])
     staging.upload_groups.set([branding])

@@ -39,26 +39,49 @@ def emulator_config(portal_origins):
         ],
         "applications": [
             {
-                "name": "Image Portal", "type": "oidc_web", "environment_id": ADMINISTRATORS,
-                "client_id": OIDC_CLIENT_ID, "client_secret": OIDC_CLIENT_SECRET,
+                "name": "Image Portal",
+                "type": "oidc_web",
+                "environment_id": ADMINISTRATORS,
+                "client_id": OIDC_CLIENT_ID,
+                "client_secret": OIDC_CLIENT_SECRET,
                 "redirect_uris": [f"{o}/auth/callback/" for o in portal_origins],
                 "post_logout_redirect_uris": [f"{o}/" for o in portal_origins],
             },
             {
-                "name": "Image Portal Worker", "type": "worker", "environment_id": ADMINISTRATORS,
-                "client_id": WORKER_CLIENT_ID, "client_secret": WORKER_CLIENT_SECRET,
-                "redirect_uris": [], "post_logout_redirect_uris": [],
+                "name": "Image Portal Worker",
+                "type": "worker",
+                "environment_id": ADMINISTRATORS,
+                "client_id": WORKER_CLIENT_ID,
+                "client_secret": WORKER_CLIENT_SECRET,
+                "redirect_uris": [],
+                "post_logout_redirect_uris": [],
             },
         ],
         "users": [
-            {"username": "designer@example.com", "email": "designer@example.com",
-             "groups": ["Branding"], "password": "password"},
-            {"username": "admin@example.com", "email": "admin@example.com",
-             "groups": ["Image Portal Admins"], "password": "password"},
-            {"username": "outsider@example.com", "email": "outsider@example.com",
-             "groups": [], "password": "password"},
-            {"username": "crowded@example.com", "email": "crowded@example.com",
-             "groups": MANY_GROUPS, "password": "password"},
+            {
+                "username": "designer@example.com",
+                "email": "designer@example.com",
+                "groups": ["Branding"],
+                "password": "password",
+            },
+            {
+                "username": "admin@example.com",
+                "email": "admin@example.com",
+                "groups": ["Image Portal Admins"],
+                "password": "password",
+            },
+            {
+                "username": "outsider@example.com",
+                "email": "outsider@example.com",
+                "groups": [],
+                "password": "password",
+            },
+            {
+                "username": "crowded@example.com",
+                "email": "crowded@example.com",
+                "groups": MANY_GROUPS,
+                "password": "password",
+            },
         ],
     }
 
@@ -157,15 +180,21 @@ class PortalStack:
 
     def manage(self, *args):
         return subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=REPO_ROOT, env=self.env,
-            capture_output=True, text=True, check=True, timeout=120,
+            [sys.executable, "manage.py", *args],
+            cwd=REPO_ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
         ).stdout
 
     def _spawn(self, name, args):
         log = open(self.workdir / f"{name}.log", "w+")  # noqa: SIM115
         self.processes[name] = (
-            subprocess.Popen(args, cwd=REPO_ROOT, env=self.env, stdout=log,
-                             stderr=subprocess.STDOUT, text=True),
+            subprocess.Popen(
+                args, cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, text=True
+            ),
             log,
         )
 
@@ -176,22 +205,36 @@ class PortalStack:
 
     def start(self):
         self.manage("migrate", "--noinput")
-        self.manage("add_environment", "production", PRODUCTION, "--name", "Production",
-                    "--groups", "Branding")
+        self.manage(
+            "add_environment", "production", PRODUCTION, "--name", "Production", "--groups", "Branding"
+        )
         self.manage("add_environment", "staging", STAGING, "--name", "Staging", "--groups", "Branding")
         self.manage("add_environment", "secret", SECRET, "--name", "Secret", "--groups", "Secret Team")
-        self._spawn("portal", [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}",
-                               "--noreload"])
+        self._spawn(
+            "portal", [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"]
+        )
         self.start_worker()
         self._wait_http(f"{self.url}/", "portal")
         return self
 
     def start_worker(self):
-        self._spawn("worker", [
-            sys.executable, "-m", "celery", "-A", "portal", "worker", "--loglevel=INFO",
-            "--concurrency=2", "--without-mingle", "--without-gossip",
-            "-n", f"e2e-{uuid.uuid4().hex[:6]}@%h",
-        ])
+        self._spawn(
+            "worker",
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=2",
+                "--without-mingle",
+                "--without-gossip",
+                "-n",
+                f"e2e-{uuid.uuid4().hex[:6]}@%h",
+            ],
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if " ready." in self.output("worker"):

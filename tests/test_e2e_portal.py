@@ -14,14 +14,22 @@ def test_a_designer_uploads_png_jpeg_and_gif_and_a_worker_pushes_them_live(fresh
     stack, emulator = fresh_stack, fresh_stack.emulator
     designer = stack.sign_in("designer@example.com")
 
-    answer = stack.upload(designer, "production", [
-        ("logo.png", images.png()), ("photo.jpg", images.jpeg()), ("icon.gif", images.gif()),
-    ])
+    answer = stack.upload(
+        designer,
+        "production",
+        [
+            ("logo.png", images.png()),
+            ("photo.jpg", images.jpeg()),
+            ("icon.gif", images.gif()),
+        ],
+    )
 
     assert answer.status_code == 200
     files = answer.json()["files"]
     assert [(f["filename"], f["result"], f["code"]) for f in files] == [
-        ("logo.png", "staged", None), ("photo.jpg", "staged", None), ("icon.gif", "staged", None),
+        ("logo.png", "staged", None),
+        ("photo.jpg", "staged", None),
+        ("icon.gif", "staged", None),
     ]
     ids = [f["asset"] for f in files]
     live = stack.wait_for(designer, "production", ids, {"live"})
@@ -97,7 +105,10 @@ def test_the_outsider_sees_no_environment_and_gets_404_everywhere(stack):
         ("post", f"/assets/{asset_id}/retry/"),
     ]:
         response = getattr(outsider, method)(
-            f"{stack.url}{path}", headers={"X-CSRFToken": token}, allow_redirects=False, timeout=30,
+            f"{stack.url}{path}",
+            headers={"X-CSRFToken": token},
+            allow_redirects=False,
+            timeout=30,
             files=[("files", ("y.png", images.png()))] if method == "post" else None,
         )
         assert response.status_code in (403, 404), (method, path, response.status_code)
@@ -108,8 +119,7 @@ def test_a_designer_cannot_reach_an_environment_their_groups_do_not_grant_and_an
     home = designer.get(f"{stack.url}/", timeout=30).text
     assert "/environments/production/" in home and "/environments/staging/" in home
     assert "/environments/secret/" not in home
-    for path in ["/environments/secret/", "/environments/secret/assets.json",
-                 "/environments/secret/upload/"]:
+    for path in ["/environments/secret/", "/environments/secret/assets.json", "/environments/secret/upload/"]:
         assert designer.get(f"{stack.url}{path}", allow_redirects=False, timeout=30).status_code == 404
 
     admin = stack.sign_in("admin@example.com")
@@ -155,5 +165,25 @@ def test_the_gallery_lists_newest_first_and_assets_json_pages(fresh_stack):
     ids = [a["id"] for a in listed]
     assert ids.index(second["files"][0]["asset"]) < ids.index(first["files"][0]["asset"])
     # Staging needs review in the in-process fixtures only; here it is open, so both push.
-    assert set(listed[0]) >= {"id", "filename", "status", "pingone_image_id", "targets", "error",
-                              "sha256", "width", "height", "created_at"}
+    assert set(listed[0]) >= {
+        "id",
+        "filename",
+        "status",
+        "pingone_image_id",
+        "targets",
+        "error",
+        "sha256",
+        "width",
+        "height",
+        "created_at",
+    }
+
+
+def test_healthz_reports_database_redis_worker_and_pingone(stack):
+    import requests
+
+    health = requests.get(f"{stack.url}/healthz/", timeout=30)
+    assert health.status_code == 200
+    body = health.json()
+    assert body["ok"] is True
+    assert all(body[name]["ok"] for name in ("database", "redis", "worker", "pingone"))

@@ -26,8 +26,12 @@ def sign_in_at_provider(authorize_url, username, password="password", deny=False
         if wanted:
             data[name] = value
             break
-    answer = browser.post(requests.compat.urljoin(page.url, form.action or page.url), data=data,
-                          allow_redirects=False, timeout=10)
+    answer = browser.post(
+        requests.compat.urljoin(page.url, form.action or page.url),
+        data=data,
+        allow_redirects=False,
+        timeout=10,
+    )
     assert answer.status_code in (302, 303), answer.text[:300]
     return answer.headers["Location"]
 
@@ -100,8 +104,9 @@ def test_sign_in_returns_to_the_page_asked_for(oidc, client, environments):
 
 
 def test_a_next_that_points_elsewhere_is_ignored(oidc, client):
-    callback = sign_in_at_provider(provider_redirect(client, "/login/?next=https://evil.example/"),
-                                   "designer@example.com")
+    callback = sign_in_at_provider(
+        provider_redirect(client, "/login/?next=https://evil.example/"), "designer@example.com"
+    )
     assert follow_callback(client, callback)["Location"] == "/"
 
 

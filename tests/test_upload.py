@@ -27,12 +27,16 @@ def post_upload(client, slug, pairs, **extra):
 
 
 def test_each_file_gets_an_answer_in_request_order(designer_client):
-    response = post_upload(designer_client, "production", [
-        ("good.png", images.png()),
-        ("notes.txt", b"hello"),
-        ("empty.gif", b""),
-        ("photo.jpg", images.jpeg()),
-    ])
+    response = post_upload(
+        designer_client,
+        "production",
+        [
+            ("good.png", images.png()),
+            ("notes.txt", b"hello"),
+            ("empty.gif", b""),
+            ("photo.jpg", images.jpeg()),
+        ],
+    )
 
     assert response.status_code == 200
     answers = response.json()["files"]
@@ -67,11 +71,21 @@ def test_the_staged_file_holds_the_clean_bytes_named_by_their_sha256(designer_cl
 
 def test_a_second_upload_of_the_same_image_is_a_duplicate_of_the_first(designer_client):
     first = post_upload(designer_client, "production", [("a.png", images.png())]).json()["files"][0]
-    again = post_upload(designer_client, "production", [
-        ("renamed.png", images.png()), ("b.png", images.png(colour=(1, 2, 3))), ("b-again.png", images.png(colour=(1, 2, 3))),
-    ]).json()["files"]
+    again = post_upload(
+        designer_client,
+        "production",
+        [
+            ("renamed.png", images.png()),
+            ("b.png", images.png(colour=(1, 2, 3))),
+            ("b-again.png", images.png(colour=(1, 2, 3))),
+        ],
+    ).json()["files"]
 
-    assert (again[0]["result"], again[0]["asset"], again[0]["code"]) == ("duplicate", first["asset"], "duplicate")
+    assert (again[0]["result"], again[0]["asset"], again[0]["code"]) == (
+        "duplicate",
+        first["asset"],
+        "duplicate",
+    )
     assert "a.png" in again[0]["message"]
     assert again[1]["result"] == "staged"
     assert (again[2]["result"], again[2]["asset"]) == ("duplicate", again[1]["asset"])
@@ -117,8 +131,9 @@ def test_files_over_the_byte_limit_are_rejected_without_staging(designer_client,
 
 def test_too_many_files_refuse_the_whole_request(designer_client, settings):
     settings.PORTAL_MAX_FILES_PER_UPLOAD = 3
-    response = post_upload(designer_client, "production",
-                           [(f"{i}.png", images.png(colour=(i, 0, 0))) for i in range(4)])
+    response = post_upload(
+        designer_client, "production", [(f"{i}.png", images.png(colour=(i, 0, 0))) for i in range(4)]
+    )
     assert 400 <= response.status_code < 500
     assert response.json()["error"]["code"] == "too_many_files"
     assert Asset.objects.count() == 0
@@ -131,8 +146,9 @@ def test_a_request_with_no_file_is_refused(designer_client):
 
 
 def test_a_browser_form_post_redirects_to_the_gallery_with_a_message(designer_client):
-    response = designer_client.post("/environments/production/upload/",
-                                    {"files": files(("a.png", images.png()))}, follow=True)
+    response = designer_client.post(
+        "/environments/production/upload/", {"files": files(("a.png", images.png()))}, follow=True
+    )
     assert response.redirect_chain[-1][0] == "/environments/production/"
     assert "a.png" in response.content.decode()
 
@@ -164,8 +180,9 @@ def test_an_admin_can_upload_anywhere(client, admin_user, environments, staging_
     assert answer["result"] == "staged"
 
 
-def test_an_asset_of_another_environment_cannot_be_reached_by_its_id(client, make_user, environments,
-                                                                     staging_storage, admin_user):
+def test_an_asset_of_another_environment_cannot_be_reached_by_its_id(
+    client, make_user, environments, staging_storage, admin_user
+):
     client.force_login(admin_user)
     answer = post_upload(client, "secret", [("a.png", images.png())]).json()["files"][0]
     designer = make_user("designer@example.com", ["Branding"])
@@ -179,8 +196,9 @@ def test_the_home_page_counts_assets_per_status(designer_client):
     post_upload(designer_client, "production", [("a.png", images.png()), ("b.gif", images.gif())])
     post_upload(designer_client, "staging", [("a.png", images.png())])
     response = designer_client.get("/")
-    counts = {e.slug: (e.total, e.count_queued, e.count_awaiting_review)
-              for e in response.context["environments"]}
+    counts = {
+        e.slug: (e.total, e.count_queued, e.count_awaiting_review) for e in response.context["environments"]
+    }
     assert counts == {"production": (2, 2, 0), "staging": (1, 0, 1)}
     page = response.content.decode()
     assert "Production" in page and "Staging" in page and "Secret" not in page
