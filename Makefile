@@ -24,6 +24,7 @@ lint: setup
 
 # The suite uses its own Redis database so it never feeds a worker started by `make run`.
 test: setup services lint
+	@scripts/ensure-chromium.sh
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/14} $(VENV)/bin/pytest
 
 bench: setup services

@@ -89,7 +89,8 @@ TEMPLATES = [
     },
 ]
 
-DATA_DIR = BASE_DIR / ".data"
+# Local state when no external service is configured: SQLite, staged files, static cache.
+DATA_DIR = Path(env_str("PORTAL_DATA_DIR", str(BASE_DIR / ".data")))
 (DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 DATABASES = {

@@ -6,7 +6,8 @@ PY=.venv/bin/python
 
 export PINGONE_AUTH_BASE_URL=${PINGONE_AUTH_BASE_URL:-http://127.0.0.1:8900}
 export PINGONE_API_BASE_URL=${PINGONE_API_BASE_URL:-http://127.0.0.1:8900/v1}
-mkdir -p .data/emulator
+data_dir=${PORTAL_DATA_DIR:-.data}
+mkdir -p "$data_dir/emulator"
 
 pids=()
 stop_all() {
@@ -17,7 +18,7 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
-$PY -m pingone_emulator --port 8900 --data-dir .data/emulator &
+$PY -m pingone_emulator --port 8900 --data-dir "$data_dir/emulator" &
 pids+=($!)
 for _ in $(seq 100); do
   $PY -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8900/__emulator__/config', timeout=1)" \

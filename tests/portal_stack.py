@@ -154,7 +154,58 @@ def _drop_postgres(admin_url, name):
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-class PortalStack:
+class PortalHttp:
+    """Acting as a user of a portal at `self.url`, over HTTP."""
+
+    url = ""
+
+    def diagnostics(self):
+        return ""
+
+    def sign_in(self, username, password="password"):
+        """A requests session signed in through the emulator's form, like a browser."""
+        session = requests.Session()
+        page = session.get(f"{self.url}/login/", timeout=30)
+        landed = submit_sign_in_form(session, page, username, password)
+        assert landed.status_code == 200 and landed.url.startswith(self.url), landed.text[:500]
+        assert "sessionid" in session.cookies
+        return session
+
+    def csrf(self, session, path="/"):
+        session.get(f"{self.url}{path}", timeout=30)
+        return session.cookies["csrftoken"]
+
+    def upload(self, session, slug, files):
+        """POST files (name, bytes) to an environment; returns the JSON response."""
+        token = self.csrf(session, f"/environments/{slug}/upload/")
+        return session.post(
+            f"{self.url}/environments/{slug}/upload/",
+            files=[("files", (name, data)) for name, data in files],
+            headers={"Accept": "application/json", "X-CSRFToken": token},
+            timeout=60,
+        )
+
+    def assets(self, session, slug, **params):
+        response = session.get(f"{self.url}/environments/{slug}/assets.json", params=params, timeout=30)
+        response.raise_for_status()
+        return response.json()["assets"]
+
+    def wait_for(self, session, slug, ids, statuses, timeout=45):
+        """Poll assets.json until every asset in `ids` has one of `statuses`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            assets = {a["id"]: a for a in self.assets(session, slug)}
+            if all(assets.get(i, {}).get("status") in statuses for i in ids):
+                return [assets[i] for i in ids]
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"assets {ids} did not reach {statuses}: "
+                    f"{[assets.get(i) for i in ids]}\n{self.diagnostics()}"
+                )
+            time.sleep(0.3)
+
+
+class PortalStack(PortalHttp):
     """A portal and a Celery worker wired to an already running emulator."""
 
     def __init__(self, emulator, port, redis_url, extra_env=None):
@@ -272,51 +323,10 @@ class PortalStack:
                 process.wait()
         log.close()
 
+    def diagnostics(self):
+        return "worker log:\n" + self.output("worker")[-3000:]
+
     def stop(self):
         for name in list(self.processes):
             self._stop(name)
         self._drop_database()
-
-    # --- acting as a user ----------------------------------------------------------------
-
-    def sign_in(self, username, password="password"):
-        """A requests session signed in through the emulator's form, like a browser."""
-        session = requests.Session()
-        page = session.get(f"{self.url}/login/", timeout=30)
-        landed = submit_sign_in_form(session, page, username, password)
-        assert landed.status_code == 200 and landed.url.startswith(self.url), landed.text[:500]
-        assert "sessionid" in session.cookies
-        return session
-
-    def csrf(self, session, path="/"):
-        session.get(f"{self.url}{path}", timeout=30)
-        return session.cookies["csrftoken"]
-
-    def upload(self, session, slug, files):
-        """POST files (name, bytes) to an environment; returns the JSON response."""
-        token = self.csrf(session, f"/environments/{slug}/upload/")
-        return session.post(
-            f"{self.url}/environments/{slug}/upload/",
-            files=[("files", (name, data)) for name, data in files],
-            headers={"Accept": "application/json", "X-CSRFToken": token},
-            timeout=60,
-        )
-
-    def assets(self, session, slug, **params):
-        response = session.get(f"{self.url}/environments/{slug}/assets.json", params=params, timeout=30)
-        response.raise_for_status()
-        return response.json()["assets"]
-
-    def wait_for(self, session, slug, ids, statuses, timeout=45):
-        """Poll assets.json until every asset in `ids` has one of `statuses`."""
-        deadline = time.monotonic() + timeout
-        while True:
-            assets = {a["id"]: a for a in self.assets(session, slug)}
-            if all(assets.get(i, {}).get("status") in statuses for i in ids):
-                return [assets[i] for i in ids]
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"assets {ids} did not reach {statuses}: "
-                    f"{[assets.get(i) for i in ids]}\nworker log:\n{self.output('worker')[-3000:]}"
-                )
-            time.sleep(0.3)
