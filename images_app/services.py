@@ -141,6 +141,14 @@ def _duplicate(filename, existing):
     )
 
 
+def queue_again(asset, *, frm, actor, note, **changes):
+    """Move a failed or reviewed asset to queued and hand it to a worker once that commits."""
+    moved = asset.transition(Status.QUEUED, frm=frm, actor=actor, note=note, **changes)
+    if moved:
+        queue_push_after_commit(asset.pk)
+    return moved
+
+
 def queue_push_after_commit(asset_id):
     transaction.on_commit(lambda: queue_push(asset_id))
 

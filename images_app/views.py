@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, JsonResponse
@@ -113,7 +114,7 @@ def upload(request, slug):
     if request.method == "GET":
         return render(request, "images_app/upload.html", {
             "environment": environment, "form": UploadForm(),
-            "max_bytes": settings.PORTAL_MAX_IMAGE_BYTES,
+            "max_size": f"{settings.PORTAL_MAX_IMAGE_BYTES:,} bytes",
             "max_files": settings.PORTAL_MAX_FILES_PER_UPLOAD,
         })
     form = UploadForm(files=request.FILES)
@@ -176,11 +177,9 @@ def action_done(request, asset, done, message):
 def retry(request, asset_id):
     asset = visible_asset(request, asset_id)
     if not can_retry(request.user, asset):
-        return json_error("forbidden", "Only the uploader or an admin can retry.", 403)
-    done = asset.transition(Status.QUEUED, frm=Status.FAILED, actor=request.user,
-                            note="retry requested", attempts=0)
-    if done:
-        services.queue_push_after_commit(asset.pk)
+        raise PermissionDenied("Only the uploader or an admin can retry.")
+    done = services.queue_again(asset, frm=Status.FAILED, actor=request.user,
+                                note="retry requested", attempts=0)
     return action_done(request, asset, done,
                        "Queued again." if done else "Only a failed upload can be retried.")
 
@@ -190,11 +189,9 @@ def retry(request, asset_id):
 def approve(request, asset_id):
     asset = visible_asset(request, asset_id)
     if not is_portal_admin(request.user):
-        return json_error("forbidden", "Only admins can approve.", 403)
-    done = asset.transition(Status.QUEUED, frm=Status.AWAITING_REVIEW, actor=request.user,
-                            note="approved")
-    if done:
-        services.queue_push_after_commit(asset.pk)
+        raise PermissionDenied("Only admins can approve.")
+    done = services.queue_again(asset, frm=Status.AWAITING_REVIEW, actor=request.user,
+                                note="approved")
     return action_done(request, asset, done,
                        "Approved and queued." if done else "This upload is not awaiting review.")
 
@@ -204,10 +201,14 @@ def approve(request, asset_id):
 def reject(request, asset_id):
     asset = visible_asset(request, asset_id)
     if not is_portal_admin(request.user):
-        return json_error("forbidden", "Only admins can reject.", 403)
+        raise PermissionDenied("Only admins can reject.")
     form = RejectForm(request.POST)
     if not form.is_valid():
-        return action_done(request, asset, False, "Give a reason for the rejection.")
+        message = "Give a reason for the rejection."
+        if wants_json(request):
+            return json_error("reason_required", message, 400)
+        messages.error(request, message)
+        return redirect(asset)
     done = asset.transition(Status.REJECTED, frm=Status.AWAITING_REVIEW, actor=request.user,
                             note=form.cleaned_data["reason"])
     return action_done(request, asset, done,

@@ -30,6 +30,13 @@ def emulator(tmp_path_factory):
         yield running
 
 
+@pytest.fixture(scope="session")
+def default_emulator():
+    """An emulator with its default configuration, as `make run` starts it."""
+    with EmulatorProcess() as running:
+        yield running
+
+
 @pytest.fixture
 def fresh_emulator(emulator):
     """The session's emulator with no images, tokens, sessions or faults."""

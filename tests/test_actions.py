@@ -81,7 +81,8 @@ def test_an_admin_approves_an_upload_waiting_for_review(client, admin_user, stag
 def test_an_admin_rejects_with_a_reason_that_is_kept(client, admin_user, stage):
     asset = stage("staging")
     client.force_login(admin_user)
-    assert client.post(f"/assets/{asset.pk}/reject/", {"reason": ""}, **JSON).status_code == 409
+    refused = client.post(f"/assets/{asset.pk}/reject/", {"reason": ""}, **JSON)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (400, "reason_required")
     response = client.post(f"/assets/{asset.pk}/reject/", {"reason": "Off-brand colours"}, **JSON)
     assert response.json()["asset"]["status"] == "rejected"
     assert Asset.objects.get(pk=asset.pk).events.first().note == "Off-brand colours"

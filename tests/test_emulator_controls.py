@@ -15,15 +15,11 @@ PRODUCTION = "6b2c1d7f-8e40-4d3b-8c2f-1e9a3b7d5f02"
 STAGING = "7c3d2e80-9f51-4e4c-9d30-2fab4c8e6a03"
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    with EmulatorProcess() as running:
-        yield running
-
-
 @pytest.fixture(autouse=True)
-def _clean(emulator):
-    emulator.reset()
+def emulator(default_emulator):
+    """The emulator with its default configuration, emptied before each test."""
+    default_emulator.reset()
+    return default_emulator
 
 
 def png(size=(16, 16)):

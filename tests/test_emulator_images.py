@@ -20,15 +20,11 @@ CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif"}
 UNKNOWN_ENV = "00000000-0000-4000-8000-000000000000"
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    with EmulatorProcess() as running:
-        yield running
-
-
 @pytest.fixture(autouse=True)
-def _clean(emulator):
-    emulator.reset()
+def emulator(default_emulator):
+    """The emulator with its default configuration, emptied before each test."""
+    default_emulator.reset()
+    return default_emulator
 
 
 @pytest.fixture

@@ -19,21 +19,17 @@ SCOPE = "openid profile email"
 MANY_GROUPS = [f"Group {n:02d}" for n in range(30)]
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    with EmulatorProcess() as running:
-        yield running
-
-
 @pytest.fixture(autouse=True)
-def _clean(emulator):
-    emulator.reset()
+def emulator(default_emulator):
+    """The emulator with its default configuration, emptied before each test."""
+    default_emulator.reset()
+    return default_emulator
 
 
 @pytest.fixture(scope="module")
-def short_lived(emulator):
+def short_lived(default_emulator):
     """An emulator whose codes live one second and with a user in 30 groups."""
-    config = dict(emulator.config)
+    config = dict(default_emulator.config)
     config["users"] = config["users"] + [
         {"username": "crowd@example.com", "password": "password", "groups": MANY_GROUPS}
     ]
