@@ -8,6 +8,7 @@ import logging
 import random
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 import redis
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from . import pingone
 from .imaging import ImageRejected, clean_image, display_filename, safe_filename
@@ -24,6 +26,11 @@ log = logging.getLogger(__name__)
 
 # Longest we wait before another attempt, whatever Retry-After says.
 MAX_RETRY_DELAY = 300
+# Queued this long with no attempt: its message was lost (broker down at upload). Longer than
+# MAX_RETRY_DELAY, so an asset waiting for a scheduled retry is never taken for lost.
+STALLED_QUEUED = timedelta(minutes=10)
+# Pushing this long: the worker died mid-push (the task's hard time limit is 150 s).
+STALLED_PUSHING = timedelta(minutes=5)
 
 
 # --- PingOne client from settings -------------------------------------------------------
@@ -225,3 +232,29 @@ def retry_delay(attempt, retry_after=None):
         return min(MAX_RETRY_DELAY, max(1.0, retry_after))
     base = min(MAX_RETRY_DELAY, 2 ** attempt)
     return base / 2 + random.uniform(0, base / 2)
+
+
+# --- Recovery ----------------------------------------------------------------------------
+
+def recover_stalled(now=None):
+    """Re-queue assets whose message was lost; fail pushes whose worker vanished.
+
+    A vanished push is not retried on its own: PingOne may have created the image before the
+    worker died, and it has no list to check. The asset shows why; a person decides to retry.
+    """
+    now = now or timezone.now()
+    lost = list(Asset.objects.filter(status=Status.QUEUED, updated_at__lt=now - STALLED_QUEUED)
+                .values_list("pk", flat=True))
+    for asset_id in lost:
+        # Touch it first, so the next sweep gives this message its full time again.
+        if Asset.objects.filter(pk=asset_id, status=Status.QUEUED).update(updated_at=now):
+            queue_push(asset_id)
+    interrupted = 0
+    for asset in Asset.objects.filter(status=Status.PUSHING, updated_at__lt=now - STALLED_PUSHING):
+        interrupted += asset.transition(
+            Status.FAILED, frm=Status.PUSHING, error_code="PUSH_INTERRUPTED",
+            error_message="The push stopped before PingOne answered. PingOne may or may not "
+                          "have the image; retry to push it again.",
+            note="no answer from the worker",
+        )
+    return len(lost), interrupted

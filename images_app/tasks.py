@@ -13,3 +13,9 @@ def push_asset_task(self, asset_id):
     outcome = services.push_asset(asset_id)
     if outcome is not None and outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)
+
+
+# Every minute from beat; cheap when nothing is stalled (two indexed queries).
+@shared_task(name="images_app.recover_stalled", soft_time_limit=50, time_limit=60)
+def recover_stalled_task():
+    services.recover_stalled()

@@ -169,6 +169,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # One message at a time per process: pushes are slow I/O and must not wait behind a busy one.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# `celery -A portal beat` runs these.
+CELERY_BEAT_SCHEDULE = {
+    "recover-stalled-assets": {"task": "images_app.recover_stalled", "schedule": 60.0},
+}
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
     "socket_timeout": 5,

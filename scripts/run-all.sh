@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start the PingOne emulator, the portal and a Celery worker in the foreground; Ctrl-C stops all three.
+# Start the PingOne emulator, the portal, a Celery worker and beat in the foreground; Ctrl-C stops all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -33,6 +33,8 @@ $PY manage.py add_environment staging 7c3d2e80-9f51-4e4c-9d30-2fab4c8e6a03 --nam
 
 .venv/bin/celery -A portal worker --loglevel=INFO --concurrency=2 &
 pids+=($!)
+.venv/bin/celery -A portal beat --loglevel=INFO --schedule "$data_dir/celerybeat-schedule" &
+pids+=($!)
 $PY manage.py runserver 127.0.0.1:8000 --noreload &
 pids+=($!)
 
@@ -40,7 +42,7 @@ cat <<'MSG'
 
   The portal is starting on http://127.0.0.1:8000
   Sign in as designer@example.com / password (or admin@example.com, outsider@example.com).
-  Press Ctrl-C to stop the portal, the worker and the emulator.
+  Press Ctrl-C to stop the portal, the worker, beat and the emulator.
 
 MSG
 wait -n "${pids[@]}"
