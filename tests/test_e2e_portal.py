@@ -187,3 +187,16 @@ def test_healthz_reports_database_redis_worker_and_pingone(stack):
     body = health.json()
     assert body["ok"] is True
     assert all(body[name]["ok"] for name in ("database", "redis", "worker", "pingone"))
+
+
+def test_more_files_than_the_limit_refuse_the_whole_request(stack):
+    designer = stack.sign_in("designer@example.com")
+    before = len(stack.assets(designer, "staging", status="queued"))
+    tiny = images.png(size=(2, 2))
+
+    answer = stack.upload(designer, "staging", [(f"{n}.png", tiny) for n in range(101)])
+
+    assert answer.status_code == 413
+    assert answer.json()["error"]["code"] == "too_many_files"
+    assert "100" in answer.json()["error"]["message"]
+    assert len(stack.assets(designer, "staging", status="queued")) == before
