@@ -24,9 +24,9 @@ PORTAL_ORIGINS = [
 
 
 @pytest.fixture(scope="session")
-def emulator(tmp_path_factory):
-    """One emulator for the session, knowing the portal's callbacks."""
-    with EmulatorProcess(config=emulator_config(PORTAL_ORIGINS)) as running:
+def emulator(default_emulator):
+    """One emulator for the portal's tests, knowing the portal's callbacks."""
+    with EmulatorProcess(config=emulator_config(default_emulator.config, PORTAL_ORIGINS)) as running:
         yield running
 
 

@@ -3,6 +3,7 @@
 Used by the end-to-end tests, which drive it over HTTP like a browser or an operator would.
 """
 
+import copy
 import os
 import subprocess
 import sys
@@ -21,69 +22,28 @@ ADMINISTRATORS = "5a1b0c6e-7d3f-4c2a-9b1e-0d8f2a6c4e01"
 PRODUCTION = "6b2c1d7f-8e40-4d3b-8c2f-1e9a3b7d5f02"
 STAGING = "7c3d2e80-9f51-4e4c-9d30-2fab4c8e6a03"
 SECRET = "8d4e3f91-a062-4f5d-8e41-4bcd6ea08c06"
-OIDC_CLIENT_ID = "9d4e3f91-a062-4f5d-8e41-3abc5d9f7b04"
-OIDC_CLIENT_SECRET = "dev-portal-oidc-secret"
 WORKER_CLIENT_ID = "ae5f40a2-b173-4a6e-9f52-4bcd6ea08c05"
 WORKER_CLIENT_SECRET = "dev-portal-worker-secret"
 MANY_GROUPS = ["Branding"] + [f"Team {n:02d}" for n in range(1, 31)]
 
 
-def emulator_config(portal_origins):
-    """The default emulator configuration, with callbacks for the given portal origins."""
-    return {
-        "environments": [
-            {"name": "Administrators", "id": ADMINISTRATORS},
-            {"name": "Production", "id": PRODUCTION},
-            {"name": "Staging", "id": STAGING},
-            {"name": "Secret", "id": SECRET},
-        ],
-        "applications": [
-            {
-                "name": "Image Portal",
-                "type": "oidc_web",
-                "environment_id": ADMINISTRATORS,
-                "client_id": OIDC_CLIENT_ID,
-                "client_secret": OIDC_CLIENT_SECRET,
-                "redirect_uris": [f"{o}/auth/callback/" for o in portal_origins],
-                "post_logout_redirect_uris": [f"{o}/" for o in portal_origins],
-            },
-            {
-                "name": "Image Portal Worker",
-                "type": "worker",
-                "environment_id": ADMINISTRATORS,
-                "client_id": WORKER_CLIENT_ID,
-                "client_secret": WORKER_CLIENT_SECRET,
-                "redirect_uris": [],
-                "post_logout_redirect_uris": [],
-            },
-        ],
-        "users": [
-            {
-                "username": "designer@example.com",
-                "email": "designer@example.com",
-                "groups": ["Branding"],
-                "password": "password",
-            },
-            {
-                "username": "admin@example.com",
-                "email": "admin@example.com",
-                "groups": ["Image Portal Admins"],
-                "password": "password",
-            },
-            {
-                "username": "outsider@example.com",
-                "email": "outsider@example.com",
-                "groups": [],
-                "password": "password",
-            },
-            {
-                "username": "crowded@example.com",
-                "email": "crowded@example.com",
-                "groups": MANY_GROUPS,
-                "password": "password",
-            },
-        ],
-    }
+def emulator_config(default, portal_origins):
+    """The emulator's default configuration, with callbacks for the given portal origins,
+    an environment no group of the default users reaches, and a user in 31 groups."""
+    config = copy.deepcopy(default)
+    config["environments"].append({"name": "Secret", "id": SECRET})
+    web = next(app for app in config["applications"] if app["type"] == "oidc_web")
+    web["redirect_uris"] = [f"{origin}/auth/callback/" for origin in portal_origins]
+    web["post_logout_redirect_uris"] = [f"{origin}/" for origin in portal_origins]
+    config["users"].append(
+        {
+            "username": "crowded@example.com",
+            "email": "crowded@example.com",
+            "groups": MANY_GROUPS,
+            "password": "password",
+        }
+    )
+    return config
 
 
 class FormParser(HTMLParser):

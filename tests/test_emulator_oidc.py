@@ -345,19 +345,27 @@ def test_authorize_refuses_the_worker_app(emulator):
     assert answer.status_code == 400
 
 
-def test_token_without_verifier_is_refused(emulator):
-    client, location, _, _ = sign_in(emulator)
+def raw_code_exchange(emulator, location, verifier=None, redirect_index=0, secret=None):
+    """POST the code to the token endpoint by hand, so each parameter can be wrong."""
     web = emulator.app("oidc_web")
-    answer = requests.post(
+    data = {
+        "grant_type": "authorization_code",
+        "code": parse_qs(urlparse(location).query)["code"][0],
+        "redirect_uri": web["redirect_uris"][redirect_index],
+    }
+    if verifier is not None:
+        data["code_verifier"] = verifier
+    return requests.post(
         f"{issuer_of(emulator)}/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": parse_qs(urlparse(location).query)["code"][0],
-            "redirect_uri": web["redirect_uris"][0],
-        },
-        auth=(web["client_id"], web["client_secret"]),
+        data=data,
+        auth=(web["client_id"], secret or web["client_secret"]),
         timeout=10,
     )
+
+
+def test_token_without_verifier_is_refused(emulator):
+    _, location, _, _ = sign_in(emulator)
+    answer = raw_code_exchange(emulator, location)
     assert answer.status_code == 400
     assert answer.json()["error"] in ("invalid_request", "invalid_grant")
 
@@ -369,37 +377,15 @@ def test_token_with_a_wrong_verifier_is_refused(emulator):
 
 
 def test_token_with_a_wrong_redirect_uri_is_refused(emulator):
-    client, location, verifier, _ = sign_in(emulator)
-    web = emulator.app("oidc_web")
-    answer = requests.post(
-        f"{issuer_of(emulator)}/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": parse_qs(urlparse(location).query)["code"][0],
-            "redirect_uri": web["redirect_uris"][1],
-            "code_verifier": verifier,
-        },
-        auth=(web["client_id"], web["client_secret"]),
-        timeout=10,
-    )
+    _, location, verifier, _ = sign_in(emulator)
+    answer = raw_code_exchange(emulator, location, verifier, redirect_index=1)
     assert answer.status_code == 400
     assert answer.json()["error"] == "invalid_grant"
 
 
 def test_token_with_a_wrong_client_secret_is_refused(emulator):
     _, location, verifier, _ = sign_in(emulator)
-    web = emulator.app("oidc_web")
-    answer = requests.post(
-        f"{issuer_of(emulator)}/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": parse_qs(urlparse(location).query)["code"][0],
-            "redirect_uri": web["redirect_uris"][0],
-            "code_verifier": verifier,
-        },
-        auth=(web["client_id"], "wrong-secret"),
-        timeout=10,
-    )
+    answer = raw_code_exchange(emulator, location, verifier, secret="wrong-secret")
     assert answer.status_code == 401
     assert answer.json()["error"] == "invalid_client"
 
