@@ -10,13 +10,13 @@ import sys
 import tempfile
 import time
 import uuid
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 import requests
 
 from tests.emulator_support import REPO_ROOT
+from tests.html_forms import parse_form
 
 ADMINISTRATORS = "5a1b0c6e-7d3f-4c2a-9b1e-0d8f2a6c4e01"
 PRODUCTION = "6b2c1d7f-8e40-4d3b-8c2f-1e9a3b7d5f02"
@@ -44,38 +44,6 @@ def emulator_config(default, portal_origins):
         }
     )
     return config
-
-
-class FormParser(HTMLParser):
-    """Collects the first form's action and its named inputs."""
-
-    def __init__(self):
-        super().__init__()
-        self.action = None
-        self.fields = {}
-        self.buttons = {}
-        self._in_form = False
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and self.action is None:
-            self.action = attrs.get("action", "")
-            self._in_form = True
-        elif tag in ("input", "button") and self._in_form and attrs.get("name"):
-            if tag == "button" or attrs.get("type") == "submit":
-                self.buttons[attrs["name"]] = attrs.get("value", "")
-            else:
-                self.fields[attrs["name"]] = attrs.get("value", "")
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._in_form = False
-
-
-def parse_form(html):
-    parser = FormParser()
-    parser.feed(html)
-    return parser
 
 
 def submit_sign_in_form(session, page, username, password="password"):

@@ -5,7 +5,8 @@ import hashlib
 import pytest
 
 from tests import images
-from tests.portal_stack import PRODUCTION, parse_form
+from tests.html_forms import parse_form
+from tests.portal_stack import PRODUCTION
 
 pytestmark = pytest.mark.e2e
 

@@ -1,7 +1,6 @@
 """The emulator's OpenID Connect provider, driven over HTTP by independent clients."""
 
 import time
-from html.parser import HTMLParser
 from urllib.parse import parse_qs, urljoin, urlparse
 
 import pytest
@@ -14,6 +13,7 @@ from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 
 from tests.emulator_support import EmulatorProcess
+from tests.html_forms import parse_form
 
 SCOPE = "openid profile email"
 MANY_GROUPS = [f"Group {n:02d}" for n in range(30)]
@@ -36,31 +36,6 @@ def short_lived(default_emulator):
     config["settings"] = {"code_ttl_seconds": 1}
     with EmulatorProcess(config=config) as running:
         yield running
-
-
-class FormParser(HTMLParser):
-    """Collects the first form's action and inputs, as a browser would submit it."""
-
-    def __init__(self):
-        super().__init__()
-        self.action = None
-        self.fields = {}
-        self.buttons = []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and self.action is None:
-            self.action = attrs.get("action", "")
-        elif tag == "input" and attrs.get("name"):
-            self.fields[attrs["name"]] = attrs.get("value", "")
-        elif tag == "button" and attrs.get("name"):
-            self.buttons.append((attrs["name"], attrs.get("value", "")))
-
-
-def parse_form(html):
-    parser = FormParser()
-    parser.feed(html)
-    return parser
 
 
 class Browser:

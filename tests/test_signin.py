@@ -6,7 +6,8 @@ import pytest
 import requests
 from django.contrib.auth.models import User
 
-from tests.portal_stack import MANY_GROUPS, parse_form
+from tests.html_forms import parse_form
+from tests.portal_stack import MANY_GROUPS
 
 
 def provider_redirect(client, path="/login/"):
