@@ -79,22 +79,30 @@ class PingOneImage:
 
     @classmethod
     def from_body(cls, body):
-        targets = {
-            name: ImageTarget(
-                id=t.get("id", name),
-                width=int(t.get("width", 0)),
-                height=int(t.get("height", 0)),
-                type=t.get("type", ""),
-                href=t.get("href", ""),
+        """Read PingOne's image JSON; GiveUp if it lacks the id or the original target."""
+        try:
+            targets = {
+                name: ImageTarget(
+                    id=t.get("id", name),
+                    width=int(t["width"]),
+                    height=int(t["height"]),
+                    type=t.get("type", ""),
+                    href=t["href"],
+                )
+                for name, t in body["targets"].items()
+            }
+            if "original" not in targets or not body["id"]:
+                raise KeyError("original")
+            return cls(
+                id=body["id"],
+                environment_id=(body.get("environment") or {}).get("id", ""),
+                created_at=body.get("createdAt", ""),
+                targets=targets,
             )
-            for name, t in (body.get("targets") or {}).items()
-        }
-        return cls(
-            id=body["id"],
-            environment_id=(body.get("environment") or {}).get("id", ""),
-            created_at=body.get("createdAt", ""),
-            targets=targets,
-        )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise GiveUp(
+                "PingOne's answer did not describe an image.", code="UNEXPECTED_RESPONSE"
+            )
 
 
 def parse_retry_after(value):
@@ -186,6 +194,15 @@ class WorkerToken:
         self.cache.delete(self.cache_key)
 
 
+def _json(response):
+    try:
+        return response.json()
+    except ValueError:
+        raise GiveUp("PingOne's answer was not JSON.", status=response.status_code,
+                     code="UNEXPECTED_RESPONSE",
+                     correlation_id=response.headers.get("Correlation-Id", ""))
+
+
 class ImagesClient:
     """create_image, read_image and delete_image against `{api_base_url}/environments/...`."""
 
@@ -205,11 +222,11 @@ class ImagesClient:
                 "Content-Disposition": f"attachment; filename={filename}",
             },
         )
-        return PingOneImage.from_body(response.json())
+        return PingOneImage.from_body(_json(response))
 
     def read_image(self, environment_id, image_id):
         response = self._send("GET", f"/environments/{environment_id}/images/{image_id}")
-        return PingOneImage.from_body(response.json())
+        return PingOneImage.from_body(_json(response))
 
     def delete_image(self, environment_id, image_id):
         self._send("DELETE", f"/environments/{environment_id}/images/{image_id}")

@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import pingone
-from .imaging import ImageRejected, clean_image, display_filename, safe_filename
+from .imaging import EXTENSIONS, ImageRejected, clean_image, display_filename, safe_filename
 from .models import Asset, AuditEvent, Status, actor_label
 
 log = logging.getLogger(__name__)
@@ -160,12 +160,12 @@ def queue_push_after_commit(asset_id):
     transaction.on_commit(lambda: queue_push(asset_id))
 
 
-def queue_push(asset_id, countdown=None):
+def queue_push(asset_id):
     """Hand the asset to a worker; a broker outage is logged, the queued row stays for later."""
     from .tasks import push_asset_task
 
     try:
-        push_asset_task.apply_async((asset_id,), countdown=countdown)
+        push_asset_task.delay(asset_id)
     except Exception:
         log.exception("Could not queue asset %s for pushing; it stays queued", asset_id)
         return False
@@ -195,7 +195,7 @@ def push_asset(asset_id):
             asset.environment.pingone_environment_id,
             data,
             asset.content_type,
-            safe_filename(asset.filename, asset.file.name.rsplit(".", 1)[-1]),
+            safe_filename(asset.filename, EXTENSIONS[asset.format]),
         )
     except pingone.RetryLater as exc:
         if asset.attempts >= settings.PORTAL_PUSH_MAX_ATTEMPTS:
@@ -209,6 +209,12 @@ def push_asset(asset_id):
         return _fail(asset, exc)
     except FileNotFoundError:
         error = pingone.GiveUp("The staged file is missing.", code="STAGED_FILE_MISSING")
+        return _fail(asset, error)
+    except Exception as exc:
+        # Never leave the asset claimed: say what happened and let a person retry.
+        log.exception("Pushing asset %s failed unexpectedly", asset.pk)
+        error = pingone.GiveUp(f"The push failed unexpectedly ({type(exc).__name__}).",
+                               code="PORTAL_ERROR")
         return _fail(asset, error)
 
     asset.transition(

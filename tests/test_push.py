@@ -137,3 +137,26 @@ def test_a_revoked_token_is_replaced_once(staged, pingone):
     assert services.push_asset(asset.pk).status == Status.LIVE
     log = pingone.requests_log()
     assert [r["status"] for r in log if r["path"].endswith("/images")] == [401, 201]
+
+
+def test_a_201_that_describes_no_image_fails_the_asset_instead_of_going_live(staged, pingone):
+    asset = staged()
+    # A 201 that is not the documented JSON body.
+    pingone.add_fault(path="/images$", method="POST", status=201)
+    outcome = services.push_asset(asset.pk)
+    asset.refresh_from_db()
+    assert outcome.status == asset.status == Status.FAILED
+    assert asset.error_code == "UNEXPECTED_RESPONSE"
+    assert asset.pingone_image_id == ""
+
+
+def test_a_misconfigured_api_url_fails_the_asset_with_a_reason_instead_of_leaving_it_claimed(
+    staged, pingone, settings
+):
+    asset = staged()
+    settings.PINGONE_API_BASE_URL = "api.pingone.example/v1"  # no scheme
+    outcome = services.push_asset(asset.pk)
+    asset.refresh_from_db()
+    assert outcome.status == asset.status == Status.FAILED
+    assert asset.error_code == "PORTAL_ERROR"
+    assert "MissingSchema" in asset.error_message
