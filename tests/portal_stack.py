@@ -5,6 +5,7 @@ Used by the end-to-end tests, which drive it over HTTP like a browser or an oper
 
 import copy
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -71,8 +72,8 @@ def database_url_for_run():
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return parsed._replace(path=f"/{name}").geturl(), lambda: _drop_postgres(admin_url, name)
-    path = Path(tempfile.mkdtemp(prefix="portal-e2e-")) / "portal.sqlite3"
-    return f"sqlite:///{path}", lambda: None
+    folder = Path(tempfile.mkdtemp(prefix="portal-e2e-"))
+    return f"sqlite:///{folder / 'portal.sqlite3'}", lambda: shutil.rmtree(folder, ignore_errors=True)
 
 
 def _drop_postgres(admin_url, name):
@@ -258,3 +259,4 @@ class PortalStack(PortalHttp):
         for name in list(self.processes):
             self._stop(name)
         self._drop_database()
+        shutil.rmtree(self.workdir, ignore_errors=True)
