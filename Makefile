@@ -29,6 +29,7 @@ test: setup services lint
 
 bench: setup services
 	$(PY) bench/bench_emulator.py
+	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) bench/bench_portal.py
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .ruff_cache

@@ -115,9 +115,15 @@ class PortalHttp:
         )
 
     def assets(self, session, slug, **params):
-        response = session.get(f"{self.url}/environments/{slug}/assets.json", params=params, timeout=30)
-        response.raise_for_status()
-        return response.json()["assets"]
+        """Every asset of the environment, following assets.json's `next` links."""
+        url, found = f"{self.url}/environments/{slug}/assets.json", []
+        while url:
+            response = session.get(url, params=params, timeout=30)
+            response.raise_for_status()
+            page = response.json()
+            found += page["assets"]
+            url, params = page["next"], None
+        return found
 
     def wait_for(self, session, slug, ids, statuses, timeout=45):
         """Poll assets.json until every asset in `ids` has one of `statuses`."""
