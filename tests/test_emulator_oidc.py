@@ -263,11 +263,18 @@ def authorize_params(emulator, **overrides):
     return {k: v for k, v in params.items() if v is not None}
 
 
-def test_authorize_without_code_challenge_is_refused(emulator):
-    params = authorize_params(emulator, code_challenge=None, code_challenge_method=None)
-    answer = requests.get(
-        f"{issuer_of(emulator)}/authorize", params=params, allow_redirects=False, timeout=10
+def authorize(emulator, **overrides):
+    """GET the authorize endpoint with the usual parameters, some overridden; no redirects."""
+    return requests.get(
+        f"{issuer_of(emulator)}/authorize",
+        params=authorize_params(emulator, **overrides),
+        allow_redirects=False,
+        timeout=10,
     )
+
+
+def test_authorize_without_code_challenge_is_refused(emulator):
+    answer = authorize(emulator, code_challenge=None, code_challenge_method=None)
     assert answer.status_code == 302
     assert query_of(answer)["error"] == ["invalid_request"]
     assert query_of(answer)["state"] == ["st4te"]
@@ -275,48 +282,33 @@ def test_authorize_without_code_challenge_is_refused(emulator):
 
 @pytest.mark.parametrize("method", ["plain", None])
 def test_authorize_with_a_plain_challenge_is_refused(emulator, method):
-    params = authorize_params(emulator, code_challenge="a" * 43, code_challenge_method=method)
-    answer = requests.get(
-        f"{issuer_of(emulator)}/authorize", params=params, allow_redirects=False, timeout=10
-    )
+    answer = authorize(emulator, code_challenge="a" * 43, code_challenge_method=method)
     assert answer.status_code == 302
     assert query_of(answer)["error"] == ["invalid_request"]
 
 
 def test_authorize_with_another_response_type_is_refused(emulator):
-    params = authorize_params(emulator, response_type="token")
-    answer = requests.get(
-        f"{issuer_of(emulator)}/authorize", params=params, allow_redirects=False, timeout=10
-    )
+    answer = authorize(emulator, response_type="token")
     assert answer.status_code == 302
     assert query_of(answer)["error"] == ["unsupported_response_type"]
     assert query_of(answer)["state"] == ["st4te"]
 
 
 def test_authorize_with_an_unregistered_redirect_uri_never_redirects(emulator):
-    params = authorize_params(emulator, redirect_uri="http://evil.example/callback")
-    answer = requests.get(
-        f"{issuer_of(emulator)}/authorize", params=params, allow_redirects=False, timeout=10
-    )
+    answer = authorize(emulator, redirect_uri="http://evil.example/callback")
     assert answer.status_code == 400
     assert "Location" not in answer.headers
     assert "redirect_uri" in answer.text
 
 
 def test_authorize_with_an_unknown_client_never_redirects(emulator):
-    params = authorize_params(emulator, client_id="not-a-client")
-    answer = requests.get(
-        f"{issuer_of(emulator)}/authorize", params=params, allow_redirects=False, timeout=10
-    )
+    answer = authorize(emulator, client_id="not-a-client")
     assert answer.status_code == 400
     assert "Location" not in answer.headers
 
 
 def test_authorize_refuses_the_worker_app(emulator):
-    params = authorize_params(emulator, client_id=emulator.app("worker")["client_id"])
-    answer = requests.get(
-        f"{issuer_of(emulator)}/authorize", params=params, allow_redirects=False, timeout=10
-    )
+    answer = authorize(emulator, client_id=emulator.app("worker")["client_id"])
     assert answer.status_code == 400
 
 
