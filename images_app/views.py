@@ -11,18 +11,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.errors import json_error, wants_json
+
 from . import services
 from .forms import RejectForm, UploadForm
 from .models import Asset, Environment, Status
 from .roles import is_portal_admin
-
-
-def wants_json(request):
-    return "application/json" in request.headers.get("Accept", "")
-
-
-def json_error(code, message, status):
-    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
 
 
 def visible_environment(request, slug):

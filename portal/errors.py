@@ -5,13 +5,17 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 
-def _wants_json(request):
+def wants_json(request):
     return "application/json" in request.headers.get("Accept", "")
 
 
+def json_error(code, message, status):
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+
+
 def _answer(request, status, code, message):
-    if _wants_json(request):
-        return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+    if wants_json(request):
+        return json_error(code, message, status)
     return render(request, "error.html", {"status": status, "message": message}, status=status)
 
 
@@ -26,7 +30,9 @@ def bad_request(request, exception=None):
 
 
 def permission_denied(request, exception=None):
-    return _answer(request, 403, "forbidden", "You do not have access to this.")
+    # A view's PermissionDenied("...") says why; keep that for the person who was refused.
+    message = str(exception) if exception and str(exception) else "You do not have access to this."
+    return _answer(request, 403, "forbidden", message)
 
 
 def not_found(request, exception=None):
