@@ -164,6 +164,13 @@ class Asset(models.Model):
         return (self.targets or {}).get("original", {}).get("href", "")
 
     @property
+    def thumbnail_url(self):
+        """PingOne's copy once live; until then the staged file."""
+        if self.is_live and self.href:
+            return self.href
+        return reverse("asset_file", args=[self.pk])
+
+    @property
     def error(self):
         if not (self.error_code or self.error_message):
             return None

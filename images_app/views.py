@@ -8,7 +8,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.errors import json_error, wants_json
@@ -41,19 +40,20 @@ def home(request):
                                                     "statuses": Status})
 
 
-def filtered_assets(request, environment):
+def assets_page(request, environment):
+    """The page of the environment's assets that ?status=, ?q= and ?page= ask for."""
     assets = Asset.objects.for_environment(environment).search(request.GET.get("q"))
     status = request.GET.get("status", "")
     if status in Status.values:
         assets = assets.filter(status=status)
-    return assets
+    paginator = Paginator(assets, settings.PORTAL_GALLERY_PAGE_SIZE)
+    return paginator.get_page(request.GET.get("page"))
 
 
 @login_required
 def gallery(request, slug):
     environment = visible_environment(request, slug)
-    page = Paginator(filtered_assets(request, environment), settings.PORTAL_GALLERY_PAGE_SIZE)
-    page = page.get_page(request.GET.get("page"))
+    page = assets_page(request, environment)
     return render(request, "images_app/gallery.html", {
         "environment": environment,
         "page": page,
@@ -77,22 +77,15 @@ def asset_json(asset):
         "height": asset.height,
         "created_at": asset.created_at.isoformat(),
         "attempts": asset.attempts,
-        "thumbnail": thumbnail_url(asset),
+        "thumbnail": asset.thumbnail_url,
         "url": asset.get_absolute_url(),
     }
-
-
-def thumbnail_url(asset):
-    if asset.is_live and asset.href:
-        return asset.href
-    return reverse("asset_file", args=[asset.pk])
 
 
 @login_required
 def assets_json(request, slug):
     environment = visible_environment(request, slug)
-    page = Paginator(filtered_assets(request, environment), settings.PORTAL_GALLERY_PAGE_SIZE)
-    page = page.get_page(request.GET.get("page"))
+    page = assets_page(request, environment)
     next_url = None
     if page.has_next():
         query = request.GET.copy()
