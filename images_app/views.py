@@ -33,9 +33,11 @@ def home(request):
     if not request.user.is_authenticated:
         return render(request, "images_app/landing.html")
     counts = {f"count_{s.value}": Count("assets", filter=Q(assets__status=s)) for s in Status}
-    environments = Environment.objects.visible_to(request.user).annotate(
+    environments = list(Environment.objects.visible_to(request.user).annotate(
         total=Count("assets"), **counts
-    )
+    ))
+    for env in environments:
+        env.status_counts = [getattr(env, name) for name in counts]  # in Status order
     return render(request, "images_app/home.html", {"environments": environments,
                                                     "statuses": Status})
 

@@ -200,6 +200,9 @@ def test_the_home_page_counts_assets_per_status(designer_client):
         e.slug: (e.total, e.count_queued, e.count_awaiting_review) for e in response.context["environments"]
     }
     assert counts == {"production": (2, 2, 0), "staging": (1, 0, 1)}
+    # Shown in the table's column order: awaiting review, queued, pushing, live, failed, ...
+    shown = {e.slug: e.status_counts for e in response.context["environments"]}
+    assert shown == {"production": [0, 2, 0, 0, 0, 0, 0], "staging": [1, 0, 0, 0, 0, 0, 0]}
     page = response.content.decode()
     assert "Production" in page and "Staging" in page and "Secret" not in page
 
