@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench setup services clean
+.PHONY: run test test-fast lint format bench setup services clean
 
 setup: $(STAMP)
 
@@ -21,11 +21,20 @@ run: setup services
 
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
 
 # The suite uses its own Redis database so it never feeds a worker started by `make run`.
 test: setup services lint
 	@scripts/ensure-chromium.sh
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/14} $(VENV)/bin/pytest
+
+# Everything but the end-to-end tests: no Redis, worker or browser needed, done in seconds.
+test-fast: setup lint
+	$(VENV)/bin/pytest -m "not e2e"
 
 bench: setup services
 	$(PY) bench/bench_emulator.py

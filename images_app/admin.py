@@ -9,7 +9,7 @@ from .models import Asset, AuditEvent, Environment
 class EnvironmentAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "pingone_environment_id", "review_required"]
     prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["upload_groups"]
+    filter_horizontal = ["access_groups"]
     search_fields = ["name", "slug", "pingone_environment_id"]
 
 

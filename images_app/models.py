@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,7 +24,18 @@ class EnvironmentQuerySet(models.QuerySet):
             return self.none()
         if is_portal_admin(user):
             return self.all()
-        return self.filter(upload_groups__in=user.groups.all()).distinct()
+        # A subquery, not a join: a join repeats an environment once per granting group, and
+        # anything counted over the result would be multiplied by that.
+        granted = Environment.objects.filter(access_groups__user=user).values("pk")
+        return self.filter(pk__in=granted)
+
+    def with_status_counts(self):
+        """Annotate `total` and `status_counts` (one count per Status, in Status order)."""
+        counts = {f"count_{s.value}": Count("assets", filter=Q(assets__status=s)) for s in Status}
+        environments = list(self.annotate(total=Count("assets"), **counts))
+        for environment in environments:
+            environment.status_counts = [getattr(environment, name) for name in counts]
+        return environments
 
 
 class Environment(models.Model):
@@ -36,7 +47,7 @@ class Environment(models.Model):
     review_required = models.BooleanField(
         default=False, help_text="Uploads wait for an admin's approval before they are pushed."
     )
-    upload_groups = models.ManyToManyField(
+    access_groups = models.ManyToManyField(
         Group, blank=True, related_name="environments",
         help_text="Members of these groups may view and upload to this environment.",
     )
@@ -51,7 +62,7 @@ class Environment(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("gallery", args=[self.slug])
+        return reverse("images:gallery", args=[self.slug])
 
 
 class Status(models.TextChoices):
@@ -93,13 +104,24 @@ class AssetQuerySet(models.QuerySet):
     def blocking_duplicates(self):
         return self.exclude(status__in=RETIRED_STATUSES)
 
+    def with_status(self, status):
+        """Only assets in `status`; every asset when it is empty or not a known status."""
+        if status in Status.values:
+            return self.filter(status=status)
+        return self
+
     def search(self, query):
+        """Assets whose filename contains `query`, or whose PingOne id or sha256 is `query`."""
         query = (query or "").strip()
         if not query:
             return self
         return self.filter(
             Q(filename__icontains=query) | Q(pingone_image_id__iexact=query) | Q(sha256=query.lower())
         )
+
+    def for_gallery(self, environment, *, status="", query=""):
+        """One environment's assets as its gallery lists them: filtered, searched, newest first."""
+        return self.for_environment(environment).with_status(status).search(query)
 
 
 class Asset(models.Model):
@@ -118,7 +140,7 @@ class Asset(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, db_index=True)
     pingone_image_id = models.CharField(max_length=64, blank=True, db_index=True)
     targets = models.JSONField(default=dict, blank=True)
-    pingone_created_at = models.CharField(max_length=40, blank=True)
+    pingone_created_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     error_code = models.CharField(max_length=100, blank=True)
     error_message = models.TextField(blank=True)
@@ -145,7 +167,7 @@ class Asset(models.Model):
         return f"{self.filename} ({self.get_status_display()})"
 
     def get_absolute_url(self):
-        return reverse("asset_detail", args=[self.pk])
+        return reverse("images:asset_detail", args=[self.pk])
 
     @property
     def is_pending(self):
@@ -168,7 +190,7 @@ class Asset(models.Model):
         """PingOne's copy once live; until then the staged file."""
         if self.is_live and self.href:
             return self.href
-        return reverse("asset_file", args=[self.pk])
+        return reverse("images:asset_file", args=[self.pk])
 
     @property
     def error(self):
@@ -176,23 +198,17 @@ class Asset(models.Model):
             return None
         return {"code": self.error_code, "message": self.error_message}
 
-    def transition(self, to, *, frm, actor=None, note="", **changes):
-        """Move from `frm` to `to` in one conditional UPDATE; False if the row was not in `frm`."""
-        if (frm, to) not in ALLOWED_TRANSITIONS:
-            raise ValueError(f"an asset cannot go from {frm} to {to}")
+    def transition(self, to, *, from_status, actor=None, note="", **changes):
+        """Move from `from_status` to `to` in one conditional UPDATE, audited; False if the row
+        was not in `from_status` (someone else moved it first)."""
+        if (from_status, to) not in ALLOWED_TRANSITIONS:
+            raise ValueError(f"an asset cannot go from {from_status} to {to}")
         with transaction.atomic():
-            moved = Asset.objects.filter(pk=self.pk, status=frm).update(
+            moved = Asset.objects.filter(pk=self.pk, status=from_status).update(
                 status=to, updated_at=timezone.now(), **changes
             )
             if moved:
-                AuditEvent.objects.create(
-                    asset_id=self.pk,
-                    actor=actor,
-                    actor_label=actor_label(actor),
-                    from_status=frm,
-                    to_status=to,
-                    note=note,
-                )
+                AuditEvent.record(self, actor, from_status, to, note)
         if moved:
             self.refresh_from_db()
         return bool(moved)
@@ -216,3 +232,15 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.actor_label}: {self.from_status or '-'} -> {self.to_status}"
+
+    @classmethod
+    def record(cls, asset, actor, from_status, to_status, note=""):
+        """The one way an event is written: an asset's arrival (from "") or a status change."""
+        return cls.objects.create(
+            asset_id=asset.pk,
+            actor=actor,
+            actor_label=actor_label(actor),
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+        )

@@ -8,6 +8,8 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
 
 import requests
 from authlib.integrations.base_client import OAuthError
@@ -24,8 +26,9 @@ TOKEN_EXPIRY_MARGIN = 60
 class PingOneError(Exception):
     """An answer from PingOne (or the lack of one) that is not the success we asked for."""
 
-    def __init__(self, message, *, status=None, code="", details=None, retry_after=None,
-                 correlation_id=""):
+    def __init__(self, message: str, *, status: int | None = None, code: str = "",
+                 details: list | None = None, retry_after: float | None = None,
+                 correlation_id: str = ""):
         super().__init__(message)
         self.message = message
         self.status = status
@@ -64,21 +67,21 @@ class ImageTarget:
 class PingOneImage:
     id: str
     environment_id: str
-    created_at: str
+    created_at: datetime | None
     targets: dict = field(default_factory=dict)
 
     @property
     def original(self):
         return self.targets.get("original")
 
-    def targets_as_json(self):
+    def targets_as_json(self) -> dict:
         return {
             name: {"id": t.id, "width": t.width, "height": t.height, "type": t.type, "href": t.href}
             for name, t in self.targets.items()
         }
 
     @classmethod
-    def from_body(cls, body):
+    def from_body(cls, body: dict) -> "PingOneImage":
         """Read PingOne's image JSON; GiveUp if it lacks the id or the original target."""
         try:
             targets = {
@@ -96,7 +99,7 @@ class PingOneImage:
             return cls(
                 id=body["id"],
                 environment_id=(body.get("environment") or {}).get("id", ""),
-                created_at=body.get("createdAt", ""),
+                created_at=parse_timestamp(body.get("createdAt")),
                 targets=targets,
             )
         except (KeyError, TypeError, ValueError, AttributeError):
@@ -105,7 +108,18 @@ class PingOneImage:
             )
 
 
-def parse_retry_after(value):
+def parse_timestamp(value: str | None) -> datetime | None:
+    """PingOne's `createdAt` (like 2020-02-27T19:49:36.457Z) as an aware datetime; None if absent."""
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def parse_retry_after(value: str | None) -> float | None:
     """Seconds to wait from a Retry-After header (seconds or an HTTP date); None if absent."""
     if not value:
         return None
@@ -119,7 +133,7 @@ def parse_retry_after(value):
     return max(0.0, when.timestamp() - time.time())
 
 
-def error_from_response(response):
+def error_from_response(response: requests.Response) -> PingOneError:
     """Turn an unsuccessful response into RetryLater, NotFound or GiveUp with PingOne's details."""
     try:
         body = response.json()
@@ -148,10 +162,19 @@ def error_from_response(response):
     )
 
 
+class TokenCache(Protocol):
+    """Where the token is shared: Django's cache fits, as does anything with these three."""
+
+    def get(self, key: str) -> str | bytes | None: ...
+    def set(self, key: str, value: str, timeout: int) -> object: ...
+    def delete(self, key: str) -> object: ...
+
+
 class WorkerToken:
     """The worker app's client-credentials access token, shared through a cache until it expires."""
 
-    def __init__(self, token_url, client_id, client_secret, cache, timeout=(5, 30)):
+    def __init__(self, token_url: str, client_id: str, client_secret: str, cache: TokenCache,
+                 timeout: tuple[float, float] = (5, 30)):
         self.token_url = token_url
         self.client_id = client_id
         self._client_secret = client_secret
@@ -160,13 +183,13 @@ class WorkerToken:
         digest = hashlib.sha256(f"{token_url}|{client_id}".encode()).hexdigest()[:24]
         self.cache_key = f"pingone:worker-token:{digest}"
 
-    def get(self):
+    def get(self) -> str:
         cached = self.cache.get(self.cache_key)
         if cached:
             return cached.decode() if isinstance(cached, bytes) else cached
         return self.fetch()
 
-    def fetch(self):
+    def fetch(self) -> str:
         session = OAuth2Session(
             self.client_id, self._client_secret, token_endpoint_auth_method="client_secret_basic"
         )
@@ -190,7 +213,7 @@ class WorkerToken:
             self.cache.set(self.cache_key, access_token, ttl)
         return access_token
 
-    def forget(self):
+    def forget(self) -> None:
         self.cache.delete(self.cache_key)
 
 
@@ -206,13 +229,17 @@ def _json(response):
 class ImagesClient:
     """create_image, read_image and delete_image against `{api_base_url}/environments/...`."""
 
-    def __init__(self, api_base_url, token, timeout=(5, 30), session=None):
+    def __init__(self, api_base_url: str, token: WorkerToken,
+                 timeout: tuple[float, float] = (5, 30), session: requests.Session | None = None):
         self.api_base_url = api_base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
         self.http = session or requests.Session()
 
-    def create_image(self, environment_id, data, content_type, filename):
+    def create_image(
+        self, environment_id: str, data: bytes, content_type: str, filename: str
+    ) -> PingOneImage:
+        """POST the bytes as a new image; PingOne's answer as a PingOneImage."""
         response = self._send(
             "POST",
             f"/environments/{environment_id}/images",
@@ -224,11 +251,13 @@ class ImagesClient:
         )
         return PingOneImage.from_body(_json(response))
 
-    def read_image(self, environment_id, image_id):
+    def read_image(self, environment_id: str, image_id: str) -> PingOneImage:
+        """GET one image; NotFound when PingOne has no such image."""
         response = self._send("GET", f"/environments/{environment_id}/images/{image_id}")
         return PingOneImage.from_body(_json(response))
 
-    def delete_image(self, environment_id, image_id):
+    def delete_image(self, environment_id: str, image_id: str) -> None:
+        """DELETE one image; NotFound when it is already gone."""
         self._send("DELETE", f"/environments/{environment_id}/images/{image_id}")
 
     def _send(self, method, path, headers=None, **kwargs):

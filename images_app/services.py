@@ -3,54 +3,55 @@
 This is the one place where the database, staging storage, Celery and PingOne meet.
 """
 
-import functools
 import logging
 import random
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-import redis
+from celery import current_app
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from . import pingone
 from .imaging import EXTENSIONS, ImageRejected, clean_image, display_filename, safe_filename
-from .models import Asset, AuditEvent, Status, actor_label
+from .models import Asset, AuditEvent, Environment, Status
 
 log = logging.getLogger(__name__)
 
+# Task names are a contract with running workers; images_app.tasks registers them.
+PUSH_TASK = "images_app.push_asset"
+RECOVER_TASK = "images_app.recover_stalled"
+# The push task's hard time limit, in seconds: one HTTP call with a 30 s read timeout, plus a
+# token fetch, plus room to record the outcome.
+PUSH_TIME_LIMIT = 150
 # Longest we wait before another attempt, whatever Retry-After says.
 MAX_RETRY_DELAY = 300
 # Queued this long with no attempt: its message was lost (broker down at upload). Longer than
 # MAX_RETRY_DELAY, so an asset waiting for a scheduled retry is never taken for lost.
 STALLED_QUEUED = timedelta(minutes=10)
-# Pushing this long: the worker died mid-push (the task's hard time limit is 150 s).
-STALLED_PUSHING = timedelta(minutes=5)
+# Pushing for twice the hard time limit: the worker died mid-push.
+STALLED_PUSHING = timedelta(seconds=2 * PUSH_TIME_LIMIT)
 
 
 # --- PingOne client from settings -------------------------------------------------------
 
-@functools.cache
-def token_cache():
-    return redis.Redis.from_url(
-        settings.REDIS_URL,
-        socket_connect_timeout=settings.REDIS_SOCKET_TIMEOUT,
-        socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
-    )
-
-
-def images_client():
-    """An Images API client for the configured region and worker app."""
+def images_client() -> pingone.ImagesClient:
+    """An Images API client for the configured region and worker app; the token is shared
+    through Django's cache (Redis), so every worker process uses one token until it expires."""
     token = pingone.WorkerToken(
         f"{settings.PINGONE_AUTH_BASE_URL}/{settings.PINGONE_WORKER_ENVIRONMENT_ID}/as/token",
         settings.PINGONE_WORKER_CLIENT_ID,
         settings.PINGONE_WORKER_CLIENT_SECRET,
-        cache=token_cache(),
+        cache=cache,
         timeout=settings.PINGONE_TIMEOUT,
     )
     return pingone.ImagesClient(settings.PINGONE_API_BASE_URL, token, timeout=settings.PINGONE_TIMEOUT)
@@ -60,28 +61,37 @@ def images_client():
 
 @dataclass(frozen=True)
 class UploadResult:
+    """What became of one uploaded file."""
+
     filename: str
-    result: str  # "staged", "duplicate" or "rejected"
+    outcome: str  # "staged", "duplicate" or "rejected"
     asset: Asset | None = None
     code: str | None = None
     message: str = ""
 
-    def as_json(self):
+    @property
+    def staged(self) -> bool:
+        return self.outcome == "staged"
+
+    def as_json(self) -> dict:
         return {
             "filename": self.filename,
-            "result": self.result,
+            "result": self.outcome,
             "asset": self.asset.pk if self.asset else None,
             "code": self.code,
             "message": self.message,
         }
 
 
-def stage_uploads(environment, user, files):
+def stage_uploads(
+    environment: Environment, user: AbstractBaseUser, files: Iterable[UploadedFile]
+) -> list[UploadResult]:
     """Look at each uploaded file in order and stage the good ones; one result per file."""
     return [stage_upload(environment, user, upload) for upload in files]
 
 
-def stage_upload(environment, user, upload):
+def stage_upload(environment: Environment, user: AbstractBaseUser, upload: UploadedFile) -> UploadResult:
+    """Check one file, store its clean bytes, record the asset and queue it unless it needs review."""
     filename = display_filename(upload.name)
     max_bytes = settings.PORTAL_MAX_IMAGE_BYTES
     try:
@@ -119,8 +129,7 @@ def stage_upload(environment, user, upload):
                 width=image.width, height=image.height, frames=image.frames,
                 byte_size=len(image.data), status=status, uploaded_by=user,
             )
-            AuditEvent.objects.create(asset=asset, actor=user, actor_label=actor_label(user),
-                                      from_status="", to_status=status, note="uploaded")
+            AuditEvent.record(asset, user, "", status, "uploaded")
     except IntegrityError:
         # Someone uploaded the same bytes a moment ago: theirs wins.
         default_storage.delete(stored_name)
@@ -148,24 +157,44 @@ def _duplicate(filename, existing):
     )
 
 
-def queue_again(asset, *, frm, actor, note, **changes):
-    """Move a failed or reviewed asset to queued and hand it to a worker once that commits."""
-    moved = asset.transition(Status.QUEUED, frm=frm, actor=actor, note=note, **changes)
+# --- Review and retry --------------------------------------------------------------------
+
+def approve(asset: Asset, actor: AbstractBaseUser) -> bool:
+    """An admin lets an asset waiting for review go to PingOne; False if it no longer waits."""
+    return _queue_again(asset, from_status=Status.AWAITING_REVIEW, actor=actor, note="approved")
+
+
+def reject(asset: Asset, actor: AbstractBaseUser, reason: str) -> bool:
+    """An admin refuses an asset waiting for review, with a reason; False if it no longer waits."""
+    return asset.transition(Status.REJECTED, from_status=Status.AWAITING_REVIEW, actor=actor,
+                            note=reason)
+
+
+def retry(asset: Asset, actor: AbstractBaseUser) -> bool:
+    """Push a failed asset again, with a fresh count of attempts; False if it is not failed."""
+    return _queue_again(asset, from_status=Status.FAILED, actor=actor, note="retry requested",
+                        attempts=0)
+
+
+def _queue_again(asset, *, from_status, actor, note, **changes):
+    moved = asset.transition(Status.QUEUED, from_status=from_status, actor=actor, note=note, **changes)
     if moved:
         queue_push_after_commit(asset.pk)
     return moved
 
 
-def queue_push_after_commit(asset_id):
+# --- Queueing ----------------------------------------------------------------------------
+
+def queue_push_after_commit(asset_id: int) -> None:
+    """Queue the push once the transaction that made the asset queued commits."""
     transaction.on_commit(lambda: queue_push(asset_id))
 
 
-def queue_push(asset_id):
+def queue_push(asset_id: int) -> bool:
     """Hand the asset to a worker; a broker outage is logged, the queued row stays for later."""
-    from .tasks import push_asset_task
-
     try:
-        push_asset_task.delay(asset_id)
+        # By name, so the pipeline does not import its own tasks; routing comes from settings.
+        current_app.send_task(PUSH_TASK, args=[asset_id])
     except Exception:
         log.exception("Could not queue asset %s for pushing; it stays queued", asset_id)
         return False
@@ -176,16 +205,21 @@ def queue_push(asset_id):
 
 @dataclass(frozen=True)
 class PushOutcome:
+    """Where a push left the asset, and when to try again if it should be."""
+
     status: str
     retry_in: float | None = None
 
 
-def push_asset(asset_id):
-    """Claim a queued asset, POST its bytes to PingOne and record what comes back."""
+def push_asset(asset_id: int) -> PushOutcome | None:
+    """Claim a queued asset, POST its bytes to PingOne and record what comes back.
+
+    None when there was nothing to do: the asset is gone, or not queued (another delivery has it).
+    """
     asset = Asset.objects.select_related("environment").filter(pk=asset_id).first()
     if asset is None:
         return None
-    if not asset.transition(Status.PUSHING, frm=Status.QUEUED, attempts=F("attempts") + 1):
+    if not asset.transition(Status.PUSHING, from_status=Status.QUEUED, attempts=F("attempts") + 1):
         return None  # another delivery has it, or it is no longer queued
 
     try:
@@ -201,7 +235,7 @@ def push_asset(asset_id):
         if asset.attempts >= settings.PORTAL_PUSH_MAX_ATTEMPTS:
             return _fail(asset, exc, note=f"gave up after {asset.attempts} attempts")
         delay = retry_delay(asset.attempts, exc.retry_after)
-        asset.transition(Status.QUEUED, frm=Status.PUSHING, error_code=exc.code,
+        asset.transition(Status.QUEUED, from_status=Status.PUSHING, error_code=exc.code,
                          error_message=exc.message, note=f"attempt {asset.attempts}: {exc}; "
                          f"next try in {delay:.0f} s")
         return PushOutcome(Status.QUEUED, retry_in=delay)
@@ -218,7 +252,7 @@ def push_asset(asset_id):
         return _fail(asset, error)
 
     asset.transition(
-        Status.LIVE, frm=Status.PUSHING,
+        Status.LIVE, from_status=Status.PUSHING,
         pingone_image_id=image.id, targets=image.targets_as_json(),
         pingone_created_at=image.created_at, error_code="", error_message="",
         note=f"PingOne image {image.id}",
@@ -227,12 +261,12 @@ def push_asset(asset_id):
 
 
 def _fail(asset, exc, note=""):
-    asset.transition(Status.FAILED, frm=Status.PUSHING, error_code=exc.code or "ERROR",
+    asset.transition(Status.FAILED, from_status=Status.PUSHING, error_code=exc.code or "ERROR",
                      error_message=exc.message, note=note or str(exc))
     return PushOutcome(Status.FAILED)
 
 
-def retry_delay(attempt, retry_after=None):
+def retry_delay(attempt: int, retry_after: float | None = None) -> float:
     """Seconds before the next attempt: PingOne's Retry-After, else exponential with jitter."""
     if retry_after is not None:
         return min(MAX_RETRY_DELAY, max(1.0, retry_after))
@@ -242,7 +276,7 @@ def retry_delay(attempt, retry_after=None):
 
 # --- Recovery ----------------------------------------------------------------------------
 
-def recover_stalled(now=None):
+def recover_stalled(now: datetime | None = None) -> tuple[int, int]:
     """Re-queue assets whose message was lost; fail pushes whose worker vanished.
 
     A vanished push is not retried on its own: PingOne may have created the image before the
@@ -258,7 +292,7 @@ def recover_stalled(now=None):
     interrupted = 0
     for asset in Asset.objects.filter(status=Status.PUSHING, updated_at__lt=now - STALLED_PUSHING):
         interrupted += asset.transition(
-            Status.FAILED, frm=Status.PUSHING, error_code="PUSH_INTERRUPTED",
+            Status.FAILED, from_status=Status.PUSHING, error_code="PUSH_INTERRUPTED",
             error_message="The push stopped before PingOne answered. PingOne may or may not "
                           "have the image; retry to push it again.",
             note="no answer from the worker",

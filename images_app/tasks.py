@@ -5,9 +5,9 @@ from celery import shared_task
 from . import services
 
 
-# The name is a contract with running workers: keep it when moving code.
-# Pushes are one HTTP call with a 30 s read timeout; 120 s leaves room for a token fetch too.
-@shared_task(name="images_app.push_asset", bind=True, soft_time_limit=120, time_limit=150,
+# Soft limit first, so the push can record why it stopped before the hard limit kills it.
+@shared_task(name=services.PUSH_TASK, bind=True, soft_time_limit=services.PUSH_TIME_LIMIT - 30,
+             time_limit=services.PUSH_TIME_LIMIT,
              max_retries=None)  # attempts are counted on the asset, not by Celery
 def push_asset_task(self, asset_id):
     outcome = services.push_asset(asset_id)
@@ -16,6 +16,6 @@ def push_asset_task(self, asset_id):
 
 
 # Every minute from beat; cheap when nothing is stalled (two indexed queries).
-@shared_task(name="images_app.recover_stalled", soft_time_limit=50, time_limit=60)
+@shared_task(name=services.RECOVER_TASK, soft_time_limit=50, time_limit=60)
 def recover_stalled_task():
     services.recover_stalled()

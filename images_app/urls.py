@@ -4,6 +4,8 @@ from django.urls import path
 
 from . import views
 
+app_name = "images"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("environments/<slug:slug>/", views.gallery, name="gallery"),

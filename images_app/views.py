@@ -5,16 +5,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from portal.errors import json_error, wants_json
-
 from . import services
 from .forms import RejectForm, UploadForm
 from .models import Asset, Environment, Status
+from .responses import json_error, wants_json
 from .roles import is_portal_admin
 
 
@@ -32,22 +30,16 @@ def visible_asset(request, asset_id):
 def home(request):
     if not request.user.is_authenticated:
         return render(request, "images_app/landing.html")
-    counts = {f"count_{s.value}": Count("assets", filter=Q(assets__status=s)) for s in Status}
-    environments = list(Environment.objects.visible_to(request.user).annotate(
-        total=Count("assets"), **counts
-    ))
-    for env in environments:
-        env.status_counts = [getattr(env, name) for name in counts]  # in Status order
+    environments = Environment.objects.visible_to(request.user).with_status_counts()
     return render(request, "images_app/home.html", {"environments": environments,
                                                     "statuses": Status})
 
 
 def assets_page(request, environment):
     """The page of the environment's assets that ?status=, ?q= and ?page= ask for."""
-    assets = Asset.objects.for_environment(environment).search(request.GET.get("q"))
-    status = request.GET.get("status", "")
-    if status in Status.values:
-        assets = assets.filter(status=status)
+    assets = Asset.objects.for_gallery(
+        environment, status=request.GET.get("status", ""), query=request.GET.get("q", "")
+    )
     paginator = Paginator(assets, settings.PORTAL_GALLERY_PAGE_SIZE)
     return paginator.get_page(request.GET.get("page"))
 
@@ -113,12 +105,12 @@ def upload(request, slug):
             status = 413 if error.code == "too_many_files" else 400
             return json_error(error.code, error.messages[0], status)
         messages.error(request, error.messages[0])
-        return redirect("upload", slug=environment.slug)
+        return redirect("images:upload", slug=environment.slug)
     results = services.stage_uploads(environment, request.user, form.cleaned_data["files"])
     if wants_json(request):
         return JsonResponse({"files": [r.as_json() for r in results]})
     for result in results:
-        level = messages.SUCCESS if result.result == "staged" else messages.WARNING
+        level = messages.SUCCESS if result.staged else messages.WARNING
         messages.add_message(request, level, f"{result.filename}: {result.message}")
     return redirect(environment)
 
@@ -167,8 +159,7 @@ def retry(request, asset_id):
     asset = visible_asset(request, asset_id)
     if not can_retry(request.user, asset):
         raise PermissionDenied("Only the uploader or an admin can retry.")
-    done = services.queue_again(asset, frm=Status.FAILED, actor=request.user,
-                                note="retry requested", attempts=0)
+    done = services.retry(asset, request.user)
     return action_done(request, asset, done,
                        "Queued again." if done else "Only a failed upload can be retried.")
 
@@ -179,8 +170,7 @@ def approve(request, asset_id):
     asset = visible_asset(request, asset_id)
     if not is_portal_admin(request.user):
         raise PermissionDenied("Only admins can approve.")
-    done = services.queue_again(asset, frm=Status.AWAITING_REVIEW, actor=request.user,
-                                note="approved")
+    done = services.approve(asset, request.user)
     return action_done(request, asset, done,
                        "Approved and queued." if done else "This upload is not awaiting review.")
 
@@ -198,7 +188,6 @@ def reject(request, asset_id):
             return json_error("reason_required", message, 400)
         messages.error(request, message)
         return redirect(asset)
-    done = asset.transition(Status.REJECTED, frm=Status.AWAITING_REVIEW, actor=request.user,
-                            note=form.cleaned_data["reason"])
+    done = services.reject(asset, request.user, form.cleaned_data["reason"])
     return action_done(request, asset, done,
                        "Rejected." if done else "This upload is not awaiting review.")

@@ -1,16 +1,10 @@
 """Error pages that answer JSON to clients that asked for JSON."""
 
+from django.conf import settings
 from django.core.exceptions import TooManyFilesSent
-from django.http import JsonResponse
 from django.shortcuts import render
 
-
-def wants_json(request):
-    return "application/json" in request.headers.get("Accept", "")
-
-
-def json_error(code, message, status):
-    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+from images_app.responses import json_error, wants_json
 
 
 def _answer(request, status, code, message):
@@ -21,8 +15,6 @@ def _answer(request, status, code, message):
 
 def bad_request(request, exception=None):
     if isinstance(exception, TooManyFilesSent):
-        from django.conf import settings
-
         limit = settings.PORTAL_MAX_FILES_PER_UPLOAD
         return _answer(request, 413, "too_many_files",
                        f"At most {limit} files can be uploaded at once.")

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -161,8 +162,14 @@ CACHES = {
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_IGNORE_RESULT = True
+# Pushes and the recovery sweep have queues of their own, so a sweep never waits behind a
+# backlog of pushes. A worker started with no -Q consumes every queue listed here.
+CELERY_TASK_QUEUES = (Queue("images"), Queue("maintenance"))
 CELERY_TASK_DEFAULT_QUEUE = "images"
-CELERY_TASK_ROUTES = {"images_app.tasks.*": {"queue": "images"}}
+CELERY_TASK_ROUTES = {
+    "images_app.push_asset": {"queue": "images"},
+    "images_app.recover_stalled": {"queue": "maintenance"},
+}
 # Acknowledge after the task ran, so a worker that dies mid-push hands the message back.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

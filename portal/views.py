@@ -86,4 +86,4 @@ def logout(request):
             )
         except (requests.RequestException, RuntimeError, ValueError) as exc:
             log.warning("Could not end the provider session: %r", exc)
-    return redirect("home")
+    return redirect("images:home")

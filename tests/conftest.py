@@ -5,14 +5,10 @@ import os
 import pytest
 import redis
 
+from tests import images
 from tests.emulator_support import EmulatorProcess, free_port
-from tests.portal_stack import (
-    PRODUCTION,
-    SECRET,
-    STAGING,
-    PortalStack,
-    emulator_config,
-)
+from tests.ids import PRODUCTION, SECRET, STAGING
+from tests.portal_stack import PortalStack, emulator_config
 
 E2E_PORTAL_PORT = free_port()
 # The in-process test client calls itself "testserver".
@@ -23,26 +19,72 @@ PORTAL_ORIGINS = [
 ]
 
 
+IN_PROCESS_CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def in_process_broker_and_cache():
+    """The in-process portal queues to kombu's in-memory broker and caches in memory.
+
+    So the fast tests need no Redis; the end-to-end tests run the real Redis, worker and beat.
+    """
+    from django.test.utils import override_settings
+
+    from portal.celery import app
+
+    app.conf.broker_url = "memory://"
+    with override_settings(CACHES=IN_PROCESS_CACHES):
+        yield
+
+
+class Broker:
+    """The in-memory broker's queues, as the in-process portal fills them."""
+
+    def count(self, queue="images"):
+        from portal.celery import app
+
+        with app.connection_for_read() as connection:
+            return connection.default_channel.queue_declare(queue, passive=False).message_count
+
+    def purge(self):
+        from portal.celery import app
+
+        with app.connection_for_write() as connection:
+            for queue in ("images", "maintenance"):
+                connection.default_channel.queue_declare(queue)
+                connection.default_channel.queue_purge(queue)
+
+
+@pytest.fixture
+def broker():
+    """The in-memory broker, emptied for this test."""
+    broker = Broker()
+    broker.purge()
+    yield broker
+    broker.purge()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with no cached worker token or health answer."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
-def emulator(default_emulator):
+def portal_emulator():
     """One emulator for the portal's tests, knowing the portal's callbacks."""
-    with EmulatorProcess(config=emulator_config(default_emulator.config, PORTAL_ORIGINS)) as running:
-        yield running
-
-
-@pytest.fixture(scope="session")
-def default_emulator():
-    """An emulator with its default configuration, as `make run` starts it."""
-    with EmulatorProcess() as running:
+    with EmulatorProcess(config=emulator_config(PORTAL_ORIGINS)) as running:
         yield running
 
 
 @pytest.fixture
-def fresh_emulator(emulator):
-    """The session's emulator with no images, tokens, sessions or faults."""
-    emulator.reset()
-    yield emulator
-    emulator.clear_faults()
+def fresh_emulator(portal_emulator):
+    """The portal's emulator with no images, tokens, sessions or faults."""
+    portal_emulator.reset()
+    yield portal_emulator
+    portal_emulator.clear_faults()
 
 
 @pytest.fixture
@@ -69,9 +111,9 @@ def environments(db):
         name="Staging", slug="staging", pingone_environment_id=STAGING, review_required=True
     )
     secret = Environment.objects.create(name="Secret", slug="secret", pingone_environment_id=SECRET)
-    production.upload_groups.set([branding])
-    staging.upload_groups.set([branding])
-    secret.upload_groups.set([secret_team])
+    production.access_groups.set([branding])
+    staging.access_groups.set([branding])
+    secret.access_groups.set([secret_team])
     return {"production": production, "staging": staging, "secret": secret}
 
 
@@ -104,8 +146,25 @@ def outsider(make_user):
 
 @pytest.fixture
 def staging_storage(settings, tmp_path):
+    """Staged files go to a folder of this test's own."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def stage(designer, environments, staging_storage):
+    """Stage an image the way an upload does and return its asset: stage(slug, data=, name=, user=)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from images_app import services
+
+    def make(slug="production", data=None, name="logo.png", user=None):
+        upload = SimpleUploadedFile(name, data or images.png())
+        result = services.stage_upload(environments[slug], user or designer, upload)
+        assert result.staged, result
+        return result.asset
+
+    return make
 
 
 @pytest.fixture(scope="session")
@@ -118,9 +177,9 @@ def stack_redis_url():
 
 
 @pytest.fixture(scope="session")
-def stack(emulator, stack_redis_url):
+def stack(portal_emulator, stack_redis_url):
     """The portal and a Celery worker as real processes, with their own database and Redis db."""
-    running = PortalStack(emulator, E2E_PORTAL_PORT, stack_redis_url).start()
+    running = PortalStack(portal_emulator, E2E_PORTAL_PORT, stack_redis_url).start()
     yield running
     running.stop()
 

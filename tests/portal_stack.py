@@ -12,26 +12,22 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urljoin, urlparse
+from urllib.parse import urlparse
 
 import requests
 
+from pingone_emulator.config import DEFAULT_CONFIG
 from tests.emulator_support import REPO_ROOT
-from tests.html_forms import parse_form
+from tests.html_forms import submit_sign_in_form
+from tests.ids import PRODUCTION, SECRET, STAGING
 
-ADMINISTRATORS = "5a1b0c6e-7d3f-4c2a-9b1e-0d8f2a6c4e01"
-PRODUCTION = "6b2c1d7f-8e40-4d3b-8c2f-1e9a3b7d5f02"
-STAGING = "7c3d2e80-9f51-4e4c-9d30-2fab4c8e6a03"
-SECRET = "8d4e3f91-a062-4f5d-8e41-4bcd6ea08c06"
-WORKER_CLIENT_ID = "ae5f40a2-b173-4a6e-9f52-4bcd6ea08c05"
-WORKER_CLIENT_SECRET = "dev-portal-worker-secret"
 MANY_GROUPS = ["Branding"] + [f"Team {n:02d}" for n in range(1, 31)]
 
 
-def emulator_config(default, portal_origins):
+def emulator_config(portal_origins):
     """The emulator's default configuration, with callbacks for the given portal origins,
     an environment no group of the default users reaches, and a user in 31 groups."""
-    config = copy.deepcopy(default)
+    config = copy.deepcopy(DEFAULT_CONFIG)
     config["environments"].append({"name": "Secret", "id": SECRET})
     web = next(app for app in config["applications"] if app["type"] == "oidc_web")
     web["redirect_uris"] = [f"{origin}/auth/callback/" for origin in portal_origins]
@@ -45,19 +41,6 @@ def emulator_config(default, portal_origins):
         }
     )
     return config
-
-
-def submit_sign_in_form(session, page, username, password="password"):
-    """Fill the provider's sign-in form on `page` and post it, following redirects."""
-    form = parse_form(page.text)
-    assert "username" in form.fields and "password" in form.fields, page.text[:500]
-    data = {**form.fields, "username": username, "password": password}
-    # Press the sign-in button if the form has several.
-    for name, value in form.buttons.items():
-        if "deny" not in value.lower() and "cancel" not in value.lower():
-            data[name] = value
-            break
-    return session.post(urljoin(page.url, form.action or page.url), data=data, timeout=30)
 
 
 def database_url_for_run():

@@ -1,22 +1,11 @@
 """Retry, approve and reject: who may do each, and what each does to the asset."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
-from images_app import services
 from images_app.models import Asset, Status
 from tests import images
 
 JSON = {"HTTP_ACCEPT": "application/json"}
-
-
-@pytest.fixture
-def stage(designer, environments, staging_storage):
-    def make(slug="production", colour=(1, 2, 3), user=None):
-        upload = SimpleUploadedFile("a.png", images.png(colour=colour))
-        return services.stage_upload(environments[slug], user or designer, upload).asset
-
-    return make
 
 
 def failed(asset):
@@ -109,7 +98,7 @@ def test_the_asset_page_shows_metadata_history_and_the_right_actions(client, des
     assert asset.sha256 in page and "INVALID_DATA: bad" in page
     assert f"/assets/{asset.pk}/retry/" in page
     assert "/approve/" not in page
-    waiting = stage("staging", colour=(9, 9, 9))
+    waiting = stage("staging", images.png(colour=(9, 9, 9)))
     client.force_login(admin_user)
     page = client.get(f"/assets/{waiting.pk}/").content.decode()
     assert f"/assets/{waiting.pk}/approve/" in page and f"/assets/{waiting.pk}/reject/" in page
@@ -117,16 +106,16 @@ def test_the_asset_page_shows_metadata_history_and_the_right_actions(client, des
 
 def test_a_transition_from_the_wrong_status_changes_nothing(stage):
     asset = stage()
-    assert not asset.transition(Status.LIVE, frm=Status.PUSHING)
+    assert not asset.transition(Status.LIVE, from_status=Status.PUSHING)
     with pytest.raises(ValueError):
-        asset.transition(Status.LIVE, frm=Status.QUEUED)
+        asset.transition(Status.LIVE, from_status=Status.QUEUED)
     asset.refresh_from_db()
     assert asset.status == Status.QUEUED
 
 
 def test_assets_json_filters_searches_and_pages(client, designer, stage, settings):
     settings.PORTAL_GALLERY_PAGE_SIZE = 2
-    ids = [stage(colour=(i, 0, 0)).pk for i in range(3)]
+    ids = [stage(data=images.png(colour=(i, 0, 0))).pk for i in range(3)]
     failed(Asset.objects.get(pk=ids[0]))
     client.force_login(designer)
 

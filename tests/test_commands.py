@@ -11,12 +11,12 @@ def test_add_environment_creates_and_then_updates_by_slug():
     call_command("add_environment", "prod", "env-1", "--name", "Production", "--groups", "Branding, Web")
     env = Environment.objects.get(slug="prod")
     assert (env.name, env.pingone_environment_id, env.review_required) == ("Production", "env-1", False)
-    assert sorted(env.upload_groups.values_list("name", flat=True)) == ["Branding", "Web"]
+    assert sorted(env.access_groups.values_list("name", flat=True)) == ["Branding", "Web"]
 
     call_command("add_environment", "prod", "env-2", "--name", "Prod", "--review-required", "--groups", "Web")
     env.refresh_from_db()
     assert (env.name, env.pingone_environment_id, env.review_required) == ("Prod", "env-2", True)
-    assert list(env.upload_groups.values_list("name", flat=True)) == ["Web"]
+    assert list(env.access_groups.values_list("name", flat=True)) == ["Web"]
     assert Environment.objects.count() == 1
 
 

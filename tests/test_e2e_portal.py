@@ -1,12 +1,13 @@
 """The product end to end: real processes (emulator, portal, Celery worker on Redis) over HTTP."""
 
 import hashlib
+import re
 
 import pytest
 
 from tests import images
 from tests.html_forms import parse_form
-from tests.portal_stack import PRODUCTION
+from tests.ids import PRODUCTION
 
 pytestmark = pytest.mark.e2e
 
@@ -112,7 +113,7 @@ def test_the_outsider_sees_no_environment_and_gets_404_everywhere(stack):
             timeout=30,
             files=[("files", ("y.png", images.png()))] if method == "post" else None,
         )
-        assert response.status_code in (403, 404), (method, path, response.status_code)
+        assert response.status_code == 404, (method, path, response.status_code)
 
 
 def test_a_designer_cannot_reach_an_environment_their_groups_do_not_grant_and_an_admin_reaches_all(stack):
@@ -159,13 +160,24 @@ def test_sign_out_ends_the_pingone_session_too(stack):
 def test_the_gallery_lists_newest_first_and_assets_json_pages(fresh_stack):
     stack = fresh_stack
     designer = stack.sign_in("designer@example.com")
-    first = stack.upload(designer, "staging", [("first.png", images.png(colour=(11, 0, 0)))]).json()
+    # More than one page (24) of assets, so following `next` has to reach a second page.
+    batch = [(f"b{n}.png", images.png(size=(2, 2), colour=(n, 13, 0))) for n in range(25)]
+    first = stack.upload(designer, "staging", batch).json()["files"]
     second = stack.upload(designer, "staging", [("second.png", images.png(colour=(12, 0, 0)))]).json()
+    uploaded = {f["asset"] for f in first} | {second["files"][0]["asset"]}
+    assert None not in uploaded and len(uploaded) == 26
+
+    page1 = designer.get(f"{stack.url}/environments/staging/assets.json", timeout=30).json()
+    assert len(page1["assets"]) == 24 and page1["next"]
+    assert page1["assets"][0]["id"] == second["files"][0]["asset"]  # newest first
+    page2 = designer.get(page1["next"], timeout=30).json()
+    assert page2["assets"] and not {a["id"] for a in page1["assets"]} & {a["id"] for a in page2["assets"]}
 
     listed = stack.assets(designer, "staging")
     ids = [a["id"] for a in listed]
-    assert ids.index(second["files"][0]["asset"]) < ids.index(first["files"][0]["asset"])
-    # Staging needs review in the in-process fixtures only; here it is open, so both push.
+    assert len(ids) == len(set(ids)) and uploaded <= set(ids)
+    created = [a["created_at"] for a in listed]
+    assert created == sorted(created, reverse=True)
     assert set(listed[0]) >= {
         "id",
         "filename",
@@ -201,3 +213,20 @@ def test_more_files_than_the_limit_refuse_the_whole_request(stack):
     assert answer.json()["error"]["code"] == "too_many_files"
     assert "100" in answer.json()["error"]["message"]
     assert len(stack.assets(designer, "staging", status="queued")) == before
+
+
+def test_a_worker_started_with_no_queue_argument_consumes_every_queue_and_logs_like_the_web(stack):
+    from celery import Celery
+
+    from portal.celery import app
+
+    # The stack's worker is started as `celery -A portal worker` with no -Q.
+    probe = Celery("probe", broker=stack.env["REDIS_URL"])
+    replies = probe.control.inspect(timeout=5).active_queues() or {}
+    consumed = {queue["name"] for queues in replies.values() for queue in queues}
+    routed = {app.amqp.router.route({}, name)["queue"].name
+              for name in ("images_app.push_asset", "images_app.recover_stalled")}
+    assert routed <= consumed, (routed, consumed)
+    # Worker lines use the portal's LOGGING format: "<date> <time> LEVEL logger message".
+    lines = [line for line in stack.output("worker").splitlines() if " ready." in line]
+    assert lines and re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ INFO celery\.", lines[0]), lines

@@ -7,7 +7,7 @@ import pytest
 
 from images_app import pingone
 from tests import images
-from tests.portal_stack import PRODUCTION, WORKER_CLIENT_ID, WORKER_CLIENT_SECRET
+from tests.ids import ADMINISTRATORS, PRODUCTION, WORKER_CLIENT_ID, WORKER_CLIENT_SECRET
 
 
 class DictCache:
@@ -27,7 +27,7 @@ class DictCache:
 @pytest.fixture
 def client(fresh_emulator):
     token = pingone.WorkerToken(
-        f"{fresh_emulator.base_url}/5a1b0c6e-7d3f-4c2a-9b1e-0d8f2a6c4e01/as/token",
+        f"{fresh_emulator.base_url}/{ADMINISTRATORS}/as/token",
         WORKER_CLIENT_ID,
         WORKER_CLIENT_SECRET,
         DictCache(),
@@ -72,7 +72,7 @@ def test_an_oversize_body_names_the_limit(client):
 
 def test_a_wrong_worker_secret_gives_up(fresh_emulator):
     token = pingone.WorkerToken(
-        f"{fresh_emulator.base_url}/5a1b0c6e-7d3f-4c2a-9b1e-0d8f2a6c4e01/as/token",
+        f"{fresh_emulator.base_url}/{ADMINISTRATORS}/as/token",
         WORKER_CLIENT_ID,
         "wrong",
         DictCache(),

@@ -3,37 +3,28 @@
 from datetime import timedelta
 
 import pytest
-import redis
-from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from images_app import services
 from images_app.models import Asset, Status
-from tests import images
 
 
 @pytest.fixture
-def asset(designer, environments, staging_storage):
-    upload = SimpleUploadedFile("a.png", images.png())
-    return services.stage_upload(environments["production"], designer, upload).asset
+def asset(stage, broker):
+    return stage()
 
 
 def age(asset, minutes):
     Asset.objects.filter(pk=asset.pk).update(updated_at=timezone.now() - timedelta(minutes=minutes))
 
 
-def queued_messages():
-    return redis.Redis.from_url(settings.REDIS_URL).llen("images")
-
-
-def test_a_queued_asset_whose_message_was_lost_is_queued_again(asset):
+def test_a_queued_asset_whose_message_was_lost_is_queued_again(asset, broker):
     age(asset, 11)
-    before = queued_messages()
+    before = broker.count()
 
     assert services.recover_stalled() == (1, 0)
 
-    assert queued_messages() == before + 1
+    assert broker.count() == before + 1
     asset.refresh_from_db()
     assert asset.status == Status.QUEUED
     # Given its full time again: the next sweep leaves it alone.

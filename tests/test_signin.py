@@ -6,7 +6,7 @@ import pytest
 import requests
 from django.contrib.auth.models import User
 
-from tests.html_forms import parse_form
+from tests.html_forms import submit_sign_in_form
 from tests.portal_stack import MANY_GROUPS
 
 
@@ -20,19 +20,7 @@ def sign_in_at_provider(authorize_url, username, password="password", deny=False
     """Do what the browser does at the provider; return the callback URL it is sent back to."""
     browser = requests.Session()
     page = browser.get(authorize_url, timeout=10)
-    form = parse_form(page.text)
-    data = {**form.fields, "username": username, "password": password}
-    for name, value in form.buttons.items():
-        wanted = ("deny" in value.lower() or "cancel" in value.lower()) == deny
-        if wanted:
-            data[name] = value
-            break
-    answer = browser.post(
-        requests.compat.urljoin(page.url, form.action or page.url),
-        data=data,
-        allow_redirects=False,
-        timeout=10,
-    )
+    answer = submit_sign_in_form(browser, page, username, password, deny=deny, allow_redirects=False)
     assert answer.status_code in (302, 303), answer.text[:300]
     return answer.headers["Location"]
 

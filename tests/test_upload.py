@@ -3,9 +3,11 @@
 import hashlib
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from images_app import services
 from images_app.models import Asset, AuditEvent, Status
 from tests import images
 
@@ -101,7 +103,7 @@ def test_the_same_image_in_another_environment_is_not_a_duplicate(designer_clien
 def test_a_rejected_image_can_be_uploaded_again(designer_client, admin_user):
     first = post_upload(designer_client, "staging", [("a.png", images.png())]).json()["files"][0]
     asset = Asset.objects.get(pk=first["asset"])
-    assert asset.transition(Status.REJECTED, frm=Status.AWAITING_REVIEW, actor=admin_user, note="no")
+    assert asset.transition(Status.REJECTED, from_status=Status.AWAITING_REVIEW, actor=admin_user, note="no")
     again = post_upload(designer_client, "staging", [("a.png", images.png())]).json()["files"][0]
     assert again["result"] == "staged" and again["asset"] != first["asset"]
 
@@ -134,7 +136,7 @@ def test_too_many_files_refuse_the_whole_request(designer_client, settings):
     response = post_upload(
         designer_client, "production", [(f"{i}.png", images.png(colour=(i, 0, 0))) for i in range(4)]
     )
-    assert 400 <= response.status_code < 500
+    assert response.status_code == 413
     assert response.json()["error"]["code"] == "too_many_files"
     assert Asset.objects.count() == 0
 
@@ -212,3 +214,56 @@ def test_a_signed_in_user_without_any_grant_sees_a_no_access_page(client, outsid
     page = client.get("/").content.decode()
     assert "No access yet" in page
     assert client.get("/environments/production/").status_code == 404
+
+
+def test_a_user_in_two_groups_granting_one_environment_sees_true_counts(client, make_user, environments,
+                                                                      staging_storage):
+    environments["production"].access_groups.add(Group.objects.create(name="Web"))
+    both = make_user("both@example.com", ["Branding", "Web"])
+    client.force_login(both)
+    post_upload(client, "production", [("a.png", images.png()), ("b.gif", images.gif())])
+
+    response = client.get("/")
+
+    production = next(e for e in response.context["environments"] if e.slug == "production")
+    assert (production.total, production.count_queued) == (2, 2)
+    assert [e.slug for e in response.context["environments"]] == ["production", "staging"]
+    assert client.get("/environments/production/").status_code == 200
+
+
+def test_a_staging_store_that_fails_rejects_that_file_and_keeps_nothing(designer_client, settings, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the staging folder should be")
+    settings.MEDIA_ROOT = blocker / "media"
+
+    answer = post_upload(designer_client, "production", [("a.png", images.png())]).json()["files"][0]
+
+    assert (answer["result"], answer["code"], answer["asset"]) == ("rejected", "storage_unavailable", None)
+    assert "try again" in answer["message"]
+    assert Asset.objects.count() == 0
+
+
+def test_losing_a_duplicate_race_answers_duplicate_and_removes_the_losers_file(
+    designer_client, designer, environments, staging_storage, monkeypatch
+):
+    """Two uploads of the same bytes: the other one commits between our check and our insert."""
+    real_check = services._active_duplicate
+    winner = {}
+
+    def check_while_another_upload_lands(environment, sha256):
+        if not winner:
+            monkeypatch.setattr(services, "_active_duplicate", real_check)
+            other = services.stage_upload(environment, designer, files(("theirs.png", images.png()))[0])
+            winner["asset"] = other.asset
+            return None  # what our check saw, a moment before theirs committed
+        return real_check(environment, sha256)
+
+    monkeypatch.setattr(services, "_active_duplicate", check_while_another_upload_lands)
+
+    answer = post_upload(designer_client, "production", [("ours.png", images.png())]).json()["files"][0]
+
+    assert (answer["result"], answer["code"]) == ("duplicate", "duplicate")
+    assert answer["asset"] == winner["asset"].pk and "theirs.png" in answer["message"]
+    assert Asset.objects.count() == 1
+    staged_files = list((staging_storage / "staging" / "production").iterdir())
+    assert [f.name for f in staged_files] == [winner["asset"].file.name.rsplit("/", 1)[-1]]

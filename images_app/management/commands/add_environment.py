@@ -36,8 +36,8 @@ class Command(BaseCommand):
         )
         if groups is not None:
             names = [g.strip() for g in groups.split(",") if g.strip()]
-            environment.upload_groups.set([Group.objects.get_or_create(name=n)[0] for n in names])
-        allowed = ", ".join(environment.upload_groups.values_list("name", flat=True)) or "admins only"
+            environment.access_groups.set([Group.objects.get_or_create(name=n)[0] for n in names])
+        allowed = ", ".join(environment.access_groups.values_list("name", flat=True)) or "admins only"
         self.stdout.write(
             f"{'Added' if created else 'Updated'} environment {environment.slug} "
             f"({environment.pingone_environment_id}); uploads: {allowed}; "

@@ -1,0 +1,13 @@
+"""Answers in JSON for clients that ask for JSON: `{"error": {"code", "message"}}` for refusals."""
+
+from django.http import HttpRequest, JsonResponse
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """Whether the client asked for JSON (Accept: application/json)."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def json_error(code: str, message: str, status: int) -> JsonResponse:
+    """A refusal in the shape every JSON client of the portal reads."""
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
