@@ -4,7 +4,7 @@ import uuid
 
 from flask import Flask
 
-from . import controls, images, oidc
+from . import controls, emulator_oidc, images
 from .context import Emulator
 from .errors import register_error_handlers
 from .keys import SigningKey
@@ -29,7 +29,7 @@ def create_app(config, base_url, data_dir=None):
     controls.install_faults_and_log(app)
     app.after_request(_add_correlation_id)
     register_error_handlers(app)
-    oidc.init_oidc(app)
+    emulator_oidc.init_oidc(app)
     app.register_blueprint(images.bp)
     app.register_blueprint(controls.bp)
     return app

@@ -14,7 +14,7 @@ from authlib.oauth2.rfc6749.grants import (
 )
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7636 import CodeChallenge
-from authlib.oidc.core.grants import OpenIDCode
+from authlib.oidc.core.grants import OpenIDCode, OpenIDToken
 from flask import g
 
 from .config import ORGANIZATION
@@ -141,11 +141,8 @@ class S256Required(CodeChallenge):
         super().validate_code_verifier(grant, result)
 
 
-class EmulatorOpenIDCode(OpenIDCode):
+class EmulatorIDToken(OpenIDToken):
     """ID tokens as PingOne issues them: RS256 with kid, sid, env, org and groups."""
-
-    def exists_nonce(self, nonce, request):
-        return False
 
     def resolve_client_private_key(self, client):
         return current().key.key
@@ -165,13 +162,33 @@ class EmulatorOpenIDCode(OpenIDCode):
             "exp": now + current().settings["access_token_ttl_seconds"],
         }
 
+    def generate_user_info(self, user, scope):
+        return user_claims(user, scope, g.env_id, limit=True)
+
+
+class EmulatorOpenIDCode(EmulatorIDToken, OpenIDCode):
+    """The ID token of the authorization code grant, with the sign-in's sid."""
+
+    def exists_nonce(self, nonce, request):
+        return False
+
     def get_authorization_code_claims(self, authorization_code):
         claims = super().get_authorization_code_claims(authorization_code)
         claims["sid"] = authorization_code.record["sid"]
         return claims
 
-    def generate_user_info(self, user, scope):
-        return user_claims(user, scope, g.env_id, limit=True)
+
+class RefreshedIDToken(EmulatorIDToken):
+    """A new ID token at each refresh: the user's current claims, the original sign-in's sid
+    and auth_time, and no nonce (OpenID Connect Core 12.2)."""
+
+    def get_compatible_claims(self, request):
+        claims = super().get_compatible_claims(request)
+        previous = request.refresh_token.record
+        for name in ("sid", "auth_time"):
+            if previous.get(name):
+                claims[name] = previous[name]
+        return claims
 
 
 class CodeGrant(AuthorizationCodeGrant):
@@ -213,7 +230,7 @@ class CodeGrant(AuthorizationCodeGrant):
         pass  # already forgotten when it was looked up
 
     def authenticate_user(self, authorization_code):
-        return current().config.user(sub=authorization_code.record["user_sub"])
+        return current().user(sub=authorization_code.record["user_sub"])
 
 
 class RefreshGrant(RefreshTokenGrant):
@@ -234,7 +251,7 @@ class RefreshGrant(RefreshTokenGrant):
         return IssuedToken(record)
 
     def authenticate_user(self, refresh_token):
-        return current().config.user(sub=refresh_token.record["user_sub"])
+        return current().user(sub=refresh_token.record["user_sub"])
 
     def revoke_old_credential(self, refresh_token):
         current().store.revoke_refresh(refresh_token.record["refresh_token"])
@@ -282,7 +299,9 @@ def _save_token(token, request):
     now = time.time()
     previous = getattr(request, "refresh_token", None)
     code = getattr(request, "authorization_code", None)
-    sid = code.record["sid"] if code else previous.record.get("sid") if previous else None
+    source = code or previous
+    # The sign-in a user's token continues; a worker's token has none.
+    sign_in = source.record if source else {}
     current().store.add_token(
         {
             "access_token": token["access_token"],
@@ -293,7 +312,8 @@ def _save_token(token, request):
             "client_type": request.client.application.type,
             "environment_id": g.env_id,
             "user_sub": request.user.sub if request.user else None,
-            "sid": sid,
+            "sid": sign_in.get("sid"),
+            "auth_time": sign_in.get("auth_time"),
             "issued_at": now,
             "expires_at": now + token["expires_in"],
             "refresh_expires_at": now + REFRESH_TOKEN_TTL,
@@ -309,6 +329,6 @@ def create_authorization_server(app):
         "default", BearerTokenGenerator(_access_token, _refresh_token, _expires_in)
     )
     server.register_grant(CodeGrant, [S256Required(), EmulatorOpenIDCode(require_nonce=False)])
-    server.register_grant(RefreshGrant)
+    server.register_grant(RefreshGrant, [RefreshedIDToken()])
     server.register_grant(WorkerGrant)
     return server

@@ -1,4 +1,4 @@
-"""Test controls under /__emulator__/: configuration, stored images, faults, request log, reset."""
+"""Test controls under /__emulator__/: configuration, user groups, stored images, faults, log, reset."""
 
 import socket
 import time
@@ -16,8 +16,23 @@ bp = Blueprint("controls", __name__, url_prefix="/__emulator__")
 
 @bp.route("/config")
 def config():
-    """The active configuration: environments, applications, users, settings."""
-    return jsonify(current().config.as_dict())
+    """The active configuration: environments, applications, users (current groups), settings."""
+    return jsonify(current().configuration())
+
+
+@bp.route("/users/<username>", methods=["POST"])
+def set_user_groups(username):
+    """Change a user's groups for every token and userinfo answer from now on, until a reset."""
+    emulator = current()
+    if emulator.config.user(username=username) is None:
+        return error_response(404, message=f"No user {username!r} is configured.")
+    body = request.get_json(silent=True)
+    groups = body.get("groups") if isinstance(body, dict) else None
+    if not isinstance(groups, list) or not all(isinstance(group, str) for group in groups):
+        return error_response(400, message="A JSON object with a 'groups' list of strings is required.")
+    emulator.store.set_groups(username, groups)
+    user = next(u for u in emulator.configuration()["users"] if u["username"] == username)
+    return jsonify(user)
 
 
 @bp.route("/environments/<env_id>/images")
@@ -84,7 +99,7 @@ def requests_log():
 
 @bp.route("/reset", methods=["POST"])
 def reset():
-    """Forget images, faults, the log, sessions, codes and tokens."""
+    """Forget images, faults, the log, sessions, codes, tokens and changed groups."""
     current().store.reset()
     return Response(status=204)
 

@@ -7,8 +7,8 @@ import uuid
 from flask import Blueprint, Response, abort, jsonify, request
 
 from .context import current
+from .emulator_imaging import CONTENT_TYPES, InvalidImageData, decode
 from .errors import error_response, invalid_token
-from .imaging import CONTENT_TYPES, ImageRejected, decode
 from .store import utc_timestamp
 
 ACCEPTED_CONTENT_TYPES = {"image/png", "image/jpeg", "image/jpg", "image/gif"}
@@ -102,7 +102,7 @@ def create_image(env_id):
         return _unsupported("Content-Type must be image/png, image/jpeg or image/gif.")
     try:
         image = decode(data, emulator.settings["store_format"])
-    except ImageRejected as exc:
+    except InvalidImageData as exc:
         return _unsupported(str(exc))
 
     image_id = str(uuid.uuid4())

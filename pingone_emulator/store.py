@@ -30,10 +30,10 @@ def write_atomically(path, data):
 
 
 class Store:
-    """Images, tokens, codes, sessions, faults and the request log behind one lock.
+    """Images, tokens, changed groups, codes, sessions, faults and the request log behind one lock.
 
-    Images (metadata and bytes) and tokens persist under data_dir; codes, sessions,
-    faults and the request log live in memory only.
+    Images (metadata and bytes), tokens and changed groups persist under data_dir; codes,
+    sessions, faults and the request log live in memory only.
     """
 
     def __init__(self, data_dir=None):
@@ -43,6 +43,7 @@ class Store:
         self.blobs = {}
         self.tokens = {}
         self.refresh_index = {}
+        self.user_groups = {}
         self.codes = {}
         self.sessions = {}
         self.faults = []
@@ -54,6 +55,7 @@ class Store:
             self.refresh_index = {
                 t["refresh_token"]: key for key, t in self.tokens.items() if t.get("refresh_token")
             }
+            self.user_groups = self._read_json("user_groups.json", {})
 
     # persistence
 
@@ -169,6 +171,20 @@ class Store:
                 self.tokens[key]["refresh_revoked"] = True
                 self._write_json("tokens.json", self.tokens)
 
+    # users' groups, as changed through the test controls
+
+    def set_groups(self, username, groups):
+        """Give a user these groups instead of their configured ones, until the next reset."""
+        with self.lock:
+            self.user_groups[username] = list(groups)
+            self._write_json("user_groups.json", self.user_groups)
+
+    def groups_of(self, username):
+        """Return a user's changed groups, or None if they still have their configured ones."""
+        with self.lock:
+            groups = self.user_groups.get(username)
+            return list(groups) if groups is not None else None
+
     # authorization codes and sign-in sessions (memory only)
 
     def add_code(self, code, record):
@@ -234,7 +250,7 @@ class Store:
             return [dict(e) for e in self.request_log]
 
     def reset(self):
-        """Forget images, tokens, codes, sessions, faults and the log."""
+        """Forget images, tokens, changed groups, codes, sessions, faults and the log."""
         with self.lock:
             for record in list(self.images.values()):
                 self.delete_image(record["environment_id"], record["id"])
@@ -242,9 +258,11 @@ class Store:
             self.blobs.clear()
             self.tokens.clear()
             self.refresh_index.clear()
+            self.user_groups.clear()
             self.codes.clear()
             self.sessions.clear()
             self.faults.clear()
             self.request_log.clear()
             self._write_json("images.json", self.images)
             self._write_json("tokens.json", self.tokens)
+            self._write_json("user_groups.json", self.user_groups)

@@ -11,8 +11,10 @@ Usage::
         emulator.add_fault(path="/images$", status=429, retry_after=1)
         emulator.worker_token()                  # a client_credentials access token
         emulator.user_tokens("admin@example.com")  # tokens of a user signed in via the form
+        emulator.set_groups("admin@example.com", ["Branding"])  # the user's groups from now on
+        emulator.create_image(env_id, data)      # POST to the Images API with a worker token
         emulator.images(env_id)                  # what the emulator stores, with received_* fields
-        emulator.reset()                         # forget images, tokens, sessions, faults, log
+        emulator.reset()                         # forget images, tokens, sessions, faults, log, groups
 
 Arguments: ``port`` (default: a free one), ``data_dir``, ``config_path`` (a JSON file, or
 pass ``config`` as a dict and a temporary file is written), ``extra_args``.
@@ -196,8 +198,32 @@ class EmulatorProcess:
         response.raise_for_status()
         return response.json()
 
+    def set_groups(self, username, groups):
+        """Give a user these groups in new tokens and userinfo, until the next reset."""
+        response = requests.post(
+            f"{self.base_url}/__emulator__/users/{username}", json={"groups": groups}, timeout=10
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def images_url(self, env_id):
+        """Return the Images API collection URL of an environment."""
+        return f"{self.api_url}/environments/{env_id}/images"
+
+    def create_image(self, env_id, data, token=None, content_type="image/png"):
+        """POST bytes to the Images API (with a fresh worker token unless given one); return the response."""
+        return requests.post(
+            self.images_url(env_id),
+            data=data,
+            headers={
+                "Authorization": f"Bearer {token or self.worker_token()}",
+                "Content-Type": content_type,
+            },
+            timeout=30,
+        )
+
     def reset(self):
-        """Forget images, faults, the request log, sessions and tokens."""
+        """Forget images, faults, the request log, sessions, tokens and changed groups."""
         requests.post(f"{self.base_url}/__emulator__/reset", timeout=10).raise_for_status()
 
     def add_fault(self, path, **fault):

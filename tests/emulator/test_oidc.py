@@ -1,6 +1,7 @@
 """The emulator's OpenID Connect provider, driven over HTTP by independent clients."""
 
 import time
+import uuid
 from urllib.parse import parse_qs, urljoin, urlparse
 
 import pytest
@@ -14,16 +15,10 @@ from joserfc.jwt import JWTClaimsRegistry
 
 from tests.emulator_support import EmulatorProcess
 from tests.html_forms import parse_form
+from tests.ids import ADMINISTRATORS, PRODUCTION
 
 SCOPE = "openid profile email"
 MANY_GROUPS = [f"Group {n:02d}" for n in range(30)]
-
-
-@pytest.fixture(autouse=True)
-def emulator(default_emulator):
-    """The emulator with its default configuration, emptied before each test."""
-    default_emulator.reset()
-    return default_emulator
 
 
 @pytest.fixture(scope="module")
@@ -121,13 +116,11 @@ def query_of(response):
     return parse_qs(urlparse(response.headers["Location"]).query)
 
 
-def test_discovery_lists_the_endpoints_and_s256():
-    with EmulatorProcess() as emulator:
-        env_id = emulator.app("oidc_web")["environment_id"]
-        response = requests.get(f"{emulator.issuer(env_id)}/.well-known/openid-configuration", timeout=10)
-        assert response.headers["Correlation-Id"]
-        meta = response.json()
-    issuer = emulator.issuer(env_id)
+def test_discovery_lists_the_endpoints_and_s256(emulator):
+    issuer = emulator.issuer(ADMINISTRATORS)
+    response = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=10)
+    assert response.headers["Correlation-Id"]
+    meta = response.json()
     assert meta["issuer"] == issuer
     assert meta["authorization_endpoint"] == f"{issuer}/authorize"
     assert meta["token_endpoint"] == f"{issuer}/token"
@@ -147,13 +140,12 @@ def test_discovery_lists_the_endpoints_and_s256():
 
 
 def test_issuer_stays_fixed_whatever_the_host_name(emulator):
-    env_id = emulator.app("oidc_web")["environment_id"]
-    url = f"http://localhost:{emulator.port}/{env_id}/as/.well-known/openid-configuration"
-    assert requests.get(url, timeout=10).json()["issuer"] == emulator.issuer(env_id)
+    url = f"http://localhost:{emulator.port}/{ADMINISTRATORS}/as/.well-known/openid-configuration"
+    assert requests.get(url, timeout=10).json()["issuer"] == emulator.issuer(ADMINISTRATORS)
 
 
 def test_unknown_environment_answers_a_pingone_404(emulator):
-    response = requests.get(f"{emulator.base_url}/00000000-0000-4000-8000-000000000000/as/jwks", timeout=10)
+    response = requests.get(f"{emulator.base_url}/{uuid.uuid4()}/as/jwks", timeout=10)
     assert response.status_code == 404
     assert response.json()["code"] == "NOT_FOUND"
 
@@ -172,7 +164,7 @@ def test_code_flow_with_pkce_gives_a_verified_id_token(emulator):
     assert claims["name"] == "Dana Designer"
     assert claims["given_name"] == "Dana"
     assert claims["family_name"] == "Designer"
-    assert claims["env"] == emulator.app("oidc_web")["environment_id"]
+    assert claims["env"] == ADMINISTRATORS
     assert claims["sid"] and claims["org"] and claims["auth_time"]
 
 
@@ -183,7 +175,7 @@ def test_userinfo_answers_for_a_signed_in_users_token(emulator):
     assert info["sub"] == emulator.user("admin@example.com")["sub"]
     assert info["groups"] == ["Image Portal Admins"]
     assert info["email"] == "admin@example.com"
-    assert info["env"] == emulator.app("oidc_web")["environment_id"]
+    assert info["env"] == ADMINISTRATORS
 
 
 def test_userinfo_refuses_a_worker_token_and_garbage(emulator):
@@ -413,8 +405,8 @@ def test_signoff_refuses_an_unregistered_post_logout_uri(emulator):
     assert "Location" not in answer.headers
 
 
-def test_signoff_accepts_an_expired_id_token_hint(emulator):
-    config = dict(emulator.config, settings={"access_token_ttl_seconds": 1})
+def test_signoff_accepts_an_expired_id_token_hint(default_emulator):
+    config = dict(default_emulator.config, settings={"access_token_ttl_seconds": 1})
     with EmulatorProcess(config=config) as short:
         client, location, verifier, _ = sign_in(short)
         id_token = exchange(short, client, location, verifier)["id_token"]
@@ -460,10 +452,7 @@ def test_client_credentials_works_with_basic_and_post(emulator, auth_method):
     assert token["token_type"] == "Bearer"
     assert token["expires_in"] == 3600
     assert "refresh_token" not in token
-    answer = client.get(
-        f"{emulator.api_url}/environments/{emulator.env_id('Production')}/images/missing",
-        timeout=10,
-    )
+    answer = client.get(f"{emulator.images_url(PRODUCTION)}/missing", timeout=10)
     assert answer.status_code == 404
 
 

@@ -126,7 +126,7 @@ def authorize():
         return _message("Sign-in error", "The redirect_uri is not registered for this client.")
 
     sid, session = _signed_in_session()
-    user = emulator.config.user(sub=session["user_sub"]) if session else None
+    user = emulator.user(sub=session["user_sub"]) if session else None
     server = _server()
     try:
         grant = server.get_consent_grant(end_user=user)
@@ -136,7 +136,7 @@ def authorize():
     if request.method == "POST":
         if params.get("action") == "deny":
             return server.create_authorization_response(grant_user=None, grant=grant)
-        user = emulator.config.user(username=params.get("username", ""))
+        user = emulator.user(username=params.get("username", ""))
         password = params.get("password", "").encode()
         if (
             user is None
@@ -193,7 +193,7 @@ def userinfo():
         or record["expires_at"] < time.time()
     ):
         return _invalid_token("The access token is not valid.")
-    user = emulator.config.user(sub=record["user_sub"])
+    user = emulator.user(sub=record["user_sub"])
     if user is None:
         return _invalid_token("The user of this token no longer exists.")
     return jsonify(user_claims(user, record["scope"], g.env_id))

@@ -16,7 +16,7 @@ PILLOW_FORMATS = {"png": "PNG", "jpg": "JPEG", "gif": "GIF"}
 CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif"}
 
 
-class ImageRejected(ValueError):
+class InvalidImageData(ValueError):
     """Bytes that are not a PNG, JPEG or GIF image that Pillow can decode."""
 
 
@@ -48,24 +48,24 @@ def _png_bytes(image):
 
 
 def decode(data, store_format="png"):
-    """Decode an upload; return a DecodedImage, or raise ImageRejected."""
+    """Decode an upload; return a DecodedImage, or raise InvalidImageData."""
     kind = sniff(data)
     if kind is None:
-        raise ImageRejected("The file is not a PNG, JPEG or GIF image.")
+        raise InvalidImageData("The file is not a PNG, JPEG or GIF image.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.format != PILLOW_FORMATS[kind]:
-                raise ImageRejected("The image content does not match its signature.")
+                raise InvalidImageData("The image content does not match its signature.")
             image.load()
             stored = data if store_format == "original" else _png_bytes(image)
-    except ImageRejected:
+    except InvalidImageData:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageRejected("The image has too many pixels.") from exc
+        raise InvalidImageData("The image has too many pixels.") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ImageRejected("The image could not be decoded.") from exc
+        raise InvalidImageData("The image could not be decoded.") from exc
     return DecodedImage(
         type=kind if store_format == "original" else "png",
         width=int(image.width),

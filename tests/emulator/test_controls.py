@@ -6,38 +6,56 @@ import time
 
 import pytest
 import requests
+from joserfc import jwt
+from joserfc.jwk import KeySet
 from PIL import Image
 
+from tests import images
 from tests.emulator_support import EmulatorProcess
+from tests.ids import ADMINISTRATORS, PRODUCTION, STAGING, WORKER_CLIENT_ID, WORKER_CLIENT_SECRET
 
-ADMINISTRATORS = "5a1b0c6e-7d3f-4c2a-9b1e-0d8f2a6c4e01"
-PRODUCTION = "6b2c1d7f-8e40-4d3b-8c2f-1e9a3b7d5f02"
-STAGING = "7c3d2e80-9f51-4e4c-9d30-2fab4c8e6a03"
-
-
-@pytest.fixture(autouse=True)
-def emulator(default_emulator):
-    """The emulator with its default configuration, emptied before each test."""
-    default_emulator.reset()
-    return default_emulator
+DESIGNER = "designer@example.com"
 
 
-def png(size=(16, 16)):
-    buffer = io.BytesIO()
-    Image.new("RGBA", size, (200, 10, 10, 255)).save(buffer, "PNG")
-    return buffer.getvalue()
+def create(emulator, token=None):
+    """POST a PNG to Production's Images API."""
+    return emulator.create_image(PRODUCTION, images.png(), token)
 
 
-def create(emulator, token=None, env_id=PRODUCTION, data=None):
-    return requests.post(
-        f"{emulator.api_url}/environments/{env_id}/images",
-        data=data or png(),
-        headers={
-            "Authorization": f"Bearer {token or emulator.worker_token()}",
-            "Content-Type": "image/png",
-        },
+def current_groups(emulator):
+    """Each user's groups, as GET /__emulator__/config shows them now."""
+    config = requests.get(f"{emulator.base_url}/__emulator__/config", timeout=10).json()
+    return {user["username"]: user["groups"] for user in config["users"]}
+
+
+def userinfo(emulator, access_token):
+    """The userinfo answer for a signed-in user's access token."""
+    answer = requests.get(
+        f"{emulator.issuer(ADMINISTRATORS)}/userinfo",
+        headers={"Authorization": f"Bearer {access_token}"},
         timeout=10,
     )
+    answer.raise_for_status()
+    return answer.json()
+
+
+def refresh(emulator, refresh_token):
+    """Run the refresh_token grant as the portal's app; return the token response."""
+    web = emulator.app("oidc_web")
+    answer = requests.post(
+        f"{emulator.issuer(ADMINISTRATORS)}/token",
+        data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+        auth=(web["client_id"], web["client_secret"]),
+        timeout=10,
+    )
+    answer.raise_for_status()
+    return answer.json()
+
+
+def id_token_claims(emulator, id_token):
+    """The claims of an ID token, once its signature is checked against the jwks."""
+    keys = requests.get(f"{emulator.issuer(ADMINISTRATORS)}/jwks", timeout=10).json()
+    return jwt.decode(id_token, KeySet.import_key_set(keys), algorithms=["RS256"]).claims
 
 
 def test_config_lists_the_default_environments_apps_and_users(emulator):
@@ -64,8 +82,8 @@ def test_config_lists_the_default_environments_apps_and_users(emulator):
         "name": "Image Portal Worker",
         "type": "worker",
         "environment_id": ADMINISTRATORS,
-        "client_id": "ae5f40a2-b173-4a6e-9f52-4bcd6ea08c05",
-        "client_secret": "dev-portal-worker-secret",
+        "client_id": WORKER_CLIENT_ID,
+        "client_secret": WORKER_CLIENT_SECRET,
         "redirect_uris": [],
         "post_logout_redirect_uris": [],
     }
@@ -80,7 +98,7 @@ def test_config_lists_the_default_environments_apps_and_users(emulator):
 def test_the_startup_output_shows_the_configuration(emulator):
     output = emulator.output()
     assert f"listening on {emulator.base_url}" in output
-    assert "dev-portal-worker-secret" in output
+    assert WORKER_CLIENT_SECRET in output
     assert f"{emulator.base_url}/{ADMINISTRATORS}/as/.well-known/openid-configuration" in output
 
 
@@ -196,8 +214,8 @@ def test_reset_keeps_the_signing_key(emulator):
 
 
 def test_received_bytes_are_served_for_each_image(emulator):
-    data = png((20, 10))
-    image_id = create(emulator, data=data).json()["id"]
+    data = images.png((20, 10))
+    image_id = emulator.create_image(PRODUCTION, data).json()["id"]
     assert emulator.received(PRODUCTION, image_id) == data
     missing = requests.get(
         f"{emulator.base_url}/__emulator__/environments/{STAGING}/images/{image_id}/received",
@@ -206,12 +224,73 @@ def test_received_bytes_are_served_for_each_image(emulator):
     assert missing.status_code == 404
 
 
+def test_changed_groups_reach_userinfo_and_a_refreshed_id_token(emulator):
+    groups = ["Branding", "Image Portal Admins"]
+    signed_in = emulator.user_tokens(DESIGNER)
+    before = id_token_claims(emulator, signed_in["id_token"])
+    assert before["groups"] == ["Branding"]
+    assert emulator.set_groups(DESIGNER, groups)["groups"] == groups
+    assert userinfo(emulator, signed_in["access_token"])["groups"] == groups
+    refreshed = refresh(emulator, signed_in["refresh_token"])
+    after = id_token_claims(emulator, refreshed["id_token"])
+    assert after["groups"] == groups
+    same_sign_in = ("sub", "sid", "auth_time")
+    assert [after[claim] for claim in same_sign_in] == [before[claim] for claim in same_sign_in]
+    assert userinfo(emulator, refreshed["access_token"])["groups"] == groups
+
+
+def test_changed_groups_reach_a_new_sign_in_and_the_config(emulator):
+    emulator.set_groups("outsider@example.com", ["Branding"])
+    signed_in = emulator.user_tokens("outsider@example.com")
+    assert id_token_claims(emulator, signed_in["id_token"])["groups"] == ["Branding"]
+    assert current_groups(emulator) == {
+        DESIGNER: ["Branding"],
+        "admin@example.com": ["Image Portal Admins"],
+        "outsider@example.com": ["Branding"],
+    }
+
+
+def test_groups_of_an_unknown_user_are_404(emulator):
+    answer = requests.post(
+        f"{emulator.base_url}/__emulator__/users/nobody@example.com", json={"groups": []}, timeout=10
+    )
+    assert answer.status_code == 404
+    assert answer.json()["code"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["{}", '{"groups": "Branding"}', '{"groups": ["Branding", 7]}', '["Branding"]', "groups=Branding"],
+    ids=["no-groups", "a-string", "not-all-strings", "a-list", "not-json"],
+)
+def test_groups_must_be_a_list_of_strings(emulator, body):
+    answer = requests.post(
+        f"{emulator.base_url}/__emulator__/users/{DESIGNER}",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "INVALID_DATA"
+    assert current_groups(emulator)[DESIGNER] == ["Branding"]
+
+
+def test_reset_restores_the_configured_groups(emulator):
+    emulator.set_groups(DESIGNER, [])
+    assert current_groups(emulator)[DESIGNER] == []
+    emulator.reset()
+    assert current_groups(emulator)[DESIGNER] == ["Branding"]
+    signed_in = emulator.user_tokens(DESIGNER)
+    assert id_token_claims(emulator, signed_in["id_token"])["groups"] == ["Branding"]
+
+
 def test_state_survives_a_restart_with_a_data_dir(tmp_path):
     with EmulatorProcess(data_dir=tmp_path) as first:
         jwks = requests.get(f"{first.issuer(ADMINISTRATORS)}/jwks", timeout=10).json()
         token = first.worker_token()
         created = create(first, token).json()
-        user = first.user_tokens("designer@example.com")
+        user = first.user_tokens(DESIGNER)
+        first.set_groups(DESIGNER, ["Branding", "Reviewers"])
         port = first.port
     with EmulatorProcess(port=port, data_dir=tmp_path) as second:
         assert requests.get(f"{second.issuer(ADMINISTRATORS)}/jwks", timeout=10).json() == jwks
@@ -223,24 +302,21 @@ def test_state_survives_a_restart_with_a_data_dir(tmp_path):
         assert read.status_code == 200
         assert read.json() == created
         hosted = requests.get(created["targets"]["original"]["href"], timeout=10)
-        assert Image.open(io.BytesIO(hosted.content)).size == (16, 16)
-        info = requests.get(
-            f"{second.issuer(ADMINISTRATORS)}/userinfo",
-            headers={"Authorization": f"Bearer {user['access_token']}"},
-            timeout=10,
-        )
-        assert info.json()["groups"] == ["Branding"]
+        assert Image.open(io.BytesIO(hosted.content)).size == (32, 24)
+        assert userinfo(second, user["access_token"])["groups"] == ["Branding", "Reviewers"]
+        assert current_groups(second)[DESIGNER] == ["Branding", "Reviewers"]
         assert len(second.images(PRODUCTION)) == 1
 
 
 def test_a_config_file_replaces_the_default_and_wins_over_the_data_dir(tmp_path):
+    only = "11111111-2222-4333-8444-555555555555"
     config = {
-        "environments": [{"name": "Only", "id": "11111111-2222-4333-8444-555555555555"}],
+        "environments": [{"name": "Only", "id": only}],
         "applications": [
             {
                 "name": "Robot",
                 "type": "worker",
-                "environment_id": "11111111-2222-4333-8444-555555555555",
+                "environment_id": only,
                 "client_id": "robot",
                 "client_secret": "robot-secret",
             }
@@ -257,7 +333,7 @@ def test_a_config_file_replaces_the_default_and_wins_over_the_data_dir(tmp_path)
         assert [e["name"] for e in custom.config["environments"]] == ["Only"]
         assert custom.config["settings"]["image_max_bytes"] == 100
         token = custom.worker_token()
-        answer = create(custom, token=token, env_id=custom.env_id("Only"), data=b"x" * 101)
+        answer = custom.create_image(only, b"x" * 101, token)
         assert answer.json()["details"][0]["innerError"]["maximumValue"] == 100, answer.text
 
 

@@ -1,0 +1,1 @@
+"""The PingOne emulator's own tests, over HTTP against a real process."""
