@@ -23,8 +23,7 @@ BATCH = 50
 def main():
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
     port = free_port()
-    with EmulatorProcess() as default:
-        config = emulator_config(default.config, [f"http://127.0.0.1:{port}"])
+    config = emulator_config([f"http://127.0.0.1:{port}"])
     with EmulatorProcess(config=config) as emulator:
         stack = PortalStack(emulator, port, "redis://127.0.0.1:6379/13").start()
         try:

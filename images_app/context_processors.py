@@ -4,4 +4,6 @@ from .roles import is_portal_admin
 
 
 def portal_user(request):
-    return {"is_portal_admin": is_portal_admin(request.user)}
+    # Error pages for a refused Host are drawn before the authentication middleware ran.
+    user = getattr(request, "user", None)
+    return {"is_portal_admin": user is not None and is_portal_admin(user)}

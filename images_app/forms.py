@@ -37,3 +37,14 @@ class UploadForm(forms.Form):
 
 class RejectForm(forms.Form):
     reason = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class GallerySearchForm(forms.Form):
+    """A gallery's search, of bounded length (an unbounded one costs the database)."""
+
+    MAX_QUERY = 200
+
+    q = forms.CharField(
+        required=False, max_length=MAX_QUERY, strip=True,
+        error_messages={"max_length": f"Search for at most {MAX_QUERY} characters."},
+    )

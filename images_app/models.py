@@ -32,7 +32,8 @@ class EnvironmentQuerySet(models.QuerySet):
     def with_status_counts(self):
         """Annotate `total` and `status_counts` (one count per Status, in Status order)."""
         counts = {f"count_{s.value}": Count("assets", filter=Q(assets__status=s)) for s in Status}
-        environments = list(self.annotate(total=Count("assets"), **counts))
+        # Explicit: Django does not apply Meta.ordering to a query that aggregates.
+        environments = list(self.annotate(total=Count("assets"), **counts).order_by("name"))
         for environment in environments:
             environment.status_counts = [getattr(environment, name) for name in counts]
         return environments
@@ -183,7 +184,13 @@ class Asset(models.Model):
 
     @property
     def href(self):
-        return (self.targets or {}).get("original", {}).get("href", "")
+        """PingOne's link to the image, when it is one a page may show: https (or the
+        emulator's http in development); anything else is not rendered."""
+        href = (self.targets or {}).get("original", {}).get("href", "")
+        if not isinstance(href, str):
+            return ""
+        allowed = ("https://", "http://") if settings.PORTAL_ALLOW_HTTP_IMAGE_LINKS else ("https://",)
+        return href if href.lower().startswith(allowed) else ""
 
     @property
     def thumbnail_url(self):

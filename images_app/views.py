@@ -10,9 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
-from .forms import RejectForm, UploadForm
+from .forms import GallerySearchForm, RejectForm, UploadForm
 from .models import Asset, Environment, Status
-from .responses import json_error, wants_json
+from .responses import error_response, json_error, wants_json
 from .roles import is_portal_admin
 
 
@@ -35,19 +35,24 @@ def home(request):
                                                     "statuses": Status})
 
 
-def assets_page(request, environment):
-    """The page of the environment's assets that ?status=, ?q= and ?page= ask for."""
-    assets = Asset.objects.for_gallery(
-        environment, status=request.GET.get("status", ""), query=request.GET.get("q", "")
-    )
+def assets_page(request, environment, query):
+    """The page of the environment's assets that ?status=, ?q= (checked) and ?page= ask for."""
+    assets = Asset.objects.for_gallery(environment, status=request.GET.get("status", ""), query=query)
     paginator = Paginator(assets, settings.PORTAL_GALLERY_PAGE_SIZE)
     return paginator.get_page(request.GET.get("page"))
+
+
+def refused_search(request, search):
+    return error_response(request, 400, "bad_search", search.errors["q"][0])
 
 
 @login_required
 def gallery(request, slug):
     environment = visible_environment(request, slug)
-    page = assets_page(request, environment)
+    search = GallerySearchForm(request.GET)
+    if not search.is_valid():
+        return refused_search(request, search)
+    page = assets_page(request, environment, search.cleaned_data["q"])
     return render(request, "images_app/gallery.html", {
         "environment": environment,
         "page": page,
@@ -71,6 +76,7 @@ def asset_json(asset):
         "height": asset.height,
         "created_at": asset.created_at.isoformat(),
         "attempts": asset.attempts,
+        "href": asset.href or None,
         "thumbnail": asset.thumbnail_url,
         "url": asset.get_absolute_url(),
     }
@@ -79,7 +85,10 @@ def asset_json(asset):
 @login_required
 def assets_json(request, slug):
     environment = visible_environment(request, slug)
-    page = assets_page(request, environment)
+    search = GallerySearchForm(request.GET)
+    if not search.is_valid():
+        return refused_search(request, search)
+    page = assets_page(request, environment, search.cleaned_data["q"])
     next_url = None
     if page.has_next():
         query = request.GET.copy()

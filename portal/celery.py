@@ -11,6 +11,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The current app for every thread, not only the importing one: a threaded web server's request
+# threads queue pushes through celery.current_app, which would otherwise be a default app.
+app.set_default()
 
 
 @setup_logging.connect

@@ -2,10 +2,11 @@
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from kombu import Queue
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -41,7 +42,8 @@ def env_list(name, default):
 
 # --- Django core -------------------------------------------------------------------------
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Off unless asked for: a deployment that forgets it must not serve debug pages.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if SECRET_KEY is None:
     if not DEBUG:
@@ -50,23 +52,30 @@ if SECRET_KEY is None:
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "storages",
+    "csp",
     "images_app",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Refuses oversized and anonymous upload bodies from the headers alone. It runs before the
+    # CSRF check reads (and spools) a multipart body: views' hooks run after every middleware.
+    "portal.request_limits.RequestLimitMiddleware",
+    "portal.session_recheck.GroupRecheckMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -129,16 +138,36 @@ WHITENOISE_USE_FINDERS = True
 # Lax: the OIDC callback is a top-level cross-site GET and must carry the session (state).
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_HTTPONLY = True
-# On in production (HTTPS); off by default so a local http:// portal can keep a session.
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# The portal is served over HTTPS unless DJANGO_SECURE_COOKIES=0 says it is a local http one
+# (make run, the tests): then cookies, the redirect to https and HSTS are all off.
+SERVED_OVER_HTTPS = env_bool("DJANGO_SECURE_COOKIES", True)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SERVED_OVER_HTTPS
+SECURE_SSL_REDIRECT = SERVED_OVER_HTTPS and not DEBUG
+# A load balancer's health check may come over plain http inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000) if SERVED_OVER_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_AGE = 8 * 3600
+# How old a session's view of the user's groups may get before PingOne is asked again.
+PORTAL_SESSION_RECHECK_SECONDS = env_int("PORTAL_SESSION_RECHECK_SECONDS", 900)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_TLS_PROXY") else None
 )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+# Nothing the portal does needs any of these browser features.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media", "fullscreen",
+        "geolocation", "gyroscope", "magnetometer", "microphone", "midi", "payment", "usb",
+    )
+}
 
 # --- Redis: broker, cache, token cache ---------------------------------------------------
 
@@ -164,7 +193,10 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_IGNORE_RESULT = True
 # Pushes and the recovery sweep have queues of their own, so a sweep never waits behind a
 # backlog of pushes. A worker started with no -Q consumes every queue listed here.
-CELERY_TASK_QUEUES = (Queue("images"), Queue("maintenance"))
+CELERY_TASK_QUEUES = (
+    Queue("images", Exchange("images"), routing_key="images"),
+    Queue("maintenance", Exchange("maintenance"), routing_key="maintenance"),
+)
 CELERY_TASK_DEFAULT_QUEUE = "images"
 CELERY_TASK_ROUTES = {
     "images_app.push_asset": {"queue": "images"},
@@ -252,6 +284,37 @@ PINGONE_WORKER_CLIENT_ID = env_str(
 PINGONE_WORKER_CLIENT_SECRET = env_str("PINGONE_WORKER_CLIENT_SECRET", "dev-portal-worker-secret")
 # (connect, read) seconds for every call to PingOne.
 PINGONE_TIMEOUT = (5, 30)
+# Only https links and images from PingOne are rendered; the emulator's local http ones too
+# when this is on (it follows DJANGO_DEBUG unless set).
+PORTAL_ALLOW_HTTP_IMAGE_LINKS = env_bool("PORTAL_ALLOW_HTTP_IMAGE_LINKS", DEBUG)
+
+
+def _origin(url):
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme == "http" and parts.netloc else None
+
+
+_LOCAL_HTTP_ORIGINS = sorted(
+    {o for o in map(_origin, [PINGONE_AUTH_BASE_URL, PINGONE_API_BASE_URL, OIDC_SERVER_METADATA_URL]) if o}
+    if PORTAL_ALLOW_HTTP_IMAGE_LINKS else set()
+)
+
+# No inline script or style anywhere: every script and stylesheet is a file under static/.
+# Images come from PingOne's https hosts; the sign-out form is redirected to PingOne's signoff.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "https:", *_LOCAL_HTTP_ORIGINS],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'", "https:", *_LOCAL_HTTP_ORIGINS],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- Portal ------------------------------------------------------------------------------
 
@@ -261,20 +324,43 @@ PORTAL_MAX_IMAGE_PIXELS = env_int("PORTAL_MAX_IMAGE_PIXELS", 16_000_000)
 PORTAL_MAX_FILES_PER_UPLOAD = env_int("PORTAL_MAX_FILES_PER_UPLOAD", 100)
 PORTAL_PUSH_MAX_ATTEMPTS = env_int("PORTAL_PUSH_MAX_ATTEMPTS", 5)
 PORTAL_GALLERY_PAGE_SIZE = 24
+# Unset: /metrics answers 404 and /healthz/ shows its detail to admins only.
+PORTAL_METRICS_TOKEN = env_str("PORTAL_METRICS_TOKEN")
 
 # The upload form counts files and answers "too many" itself; Django's own refusal, which
 # happens while parsing and before any view, is only a backstop far above that.
 DATA_UPLOAD_MAX_NUMBER_FILES = max(1000, PORTAL_MAX_FILES_PER_UPLOAD * 2)
+# Small requests stay in memory (Django's own 2.5 MB rule); larger ones go to temporary
+# files, each cut off just past PORTAL_MAX_IMAGE_BYTES while it streams in.
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "images_app.upload_handlers.CappedTemporaryFileUploadHandler",
+]
 
 # --- Logging -----------------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact_secrets": {"()": "portal.log_redaction.RedactSecrets"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The development server's access log: through the redacting handler (the callback's
+        # query string holds the authorization code), not Django's own.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # authlib's and urllib3's debug lines carry PKCE verifiers, codes and tokens.
+        "authlib": {"level": "INFO"},
+        "urllib3": {"level": "INFO"},
+    },
 }
 
 CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"

@@ -10,12 +10,11 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from .oidc import groups_from, oidc_client, sync_user
+from .oidc import ID_TOKEN_KEY, groups_from, oidc_client, remember_tokens, sync_user
 
 log = logging.getLogger(__name__)
 
 NEXT_KEY = "signin_next"
-ID_TOKEN_KEY = "oidc_id_token"
 
 FAILURE_MESSAGES = {
     "access_denied": "Sign-in was cancelled or PingOne refused it.",
@@ -64,8 +63,10 @@ def callback(request):
 
     next_url = request.session.pop(NEXT_KEY, None) or "/"
     user = sync_user(claims, groups)
-    auth.login(request, user)  # cycles the session key
-    request.session[ID_TOKEN_KEY] = token["id_token"]
+    # A new session key at every sign-in: login() alone keeps it when this user was signed in.
+    request.session.cycle_key()
+    auth.login(request, user)
+    remember_tokens(request.session, token)
     log.info("Signed in user %s with groups %s", user.pk, groups)
     return redirect(next_url)
 

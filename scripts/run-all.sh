@@ -4,6 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 
+# A local development portal: debug pages, and cookies that work over http.
+export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
+export DJANGO_SECURE_COOKIES=${DJANGO_SECURE_COOKIES:-0}
 export PINGONE_AUTH_BASE_URL=${PINGONE_AUTH_BASE_URL:-http://127.0.0.1:8900}
 export PINGONE_API_BASE_URL=${PINGONE_API_BASE_URL:-http://127.0.0.1:8900/v1}
 data_dir=${PORTAL_DATA_DIR:-.data}

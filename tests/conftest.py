@@ -10,6 +10,18 @@ from tests.emulator_support import EmulatorProcess, free_port
 from tests.ids import PRODUCTION, SECRET, STAGING
 from tests.portal_stack import PortalStack, emulator_config
 
+
+def pytest_configure(config):
+    """The in-process portal is a local http one in debug mode, as `make run` is; the settings
+    default to neither, so the tests say so before pytest-django sets Django up (after this)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "1")
+    os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
+    from django.conf import settings
+
+    settings.INSTALLED_APPS  # noqa: B018  (loads portal.settings now, with the values above)
+
+
 E2E_PORTAL_PORT = free_port()
 # The in-process test client calls itself "testserver".
 PORTAL_ORIGINS = [

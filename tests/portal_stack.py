@@ -137,15 +137,21 @@ class PortalStack(PortalHttp):
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": "e2e-" + uuid.uuid4().hex,
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            # Production settings but over local http, with the emulator's http image links.
+            "DJANGO_SECURE_COOKIES": "0",
+            "PORTAL_ALLOW_HTTP_IMAGE_LINKS": "1",
             "DATABASE_URL": self.database_url,
             "REDIS_URL": redis_url,
             "PINGONE_AUTH_BASE_URL": emulator.base_url,
             "PINGONE_API_BASE_URL": emulator.api_url,
             "PORTAL_MEDIA_ROOT": str(self.workdir / "media"),
+            # Its own temporary folder, so tests can see what request bodies were spooled.
+            "TMPDIR": str(self.workdir / "tmp"),
             "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
         }
         self.processes = {}
+        (self.workdir / "tmp").mkdir()
 
     def manage(self, *args):
         return subprocess.run(

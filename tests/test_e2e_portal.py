@@ -192,14 +192,57 @@ def test_the_gallery_lists_newest_first_and_assets_json_pages(fresh_stack):
     }
 
 
-def test_healthz_reports_database_redis_worker_and_pingone(stack):
+def test_healthz_tells_anonymous_callers_only_ok_and_admins_every_check(stack):
     import requests
 
     health = requests.get(f"{stack.url}/healthz/", timeout=30)
-    assert health.status_code == 200
-    body = health.json()
+    assert health.status_code == 200 and health.json() == {"ok": True}
+    admin = stack.sign_in("admin@example.com")
+    body = admin.get(f"{stack.url}/healthz/", timeout=30).json()
     assert body["ok"] is True
-    assert all(body[name]["ok"] for name in ("database", "redis", "worker", "pingone"))
+    assert all(body[name]["ok"] for name in ("database", "redis", "worker", "pingone")), body
+
+
+def folder_bytes(folder):
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
+def send_announcing(stack, path, length, cookies="", sent=1_000_000):
+    """POST headers announcing `length` bytes, send only `sent` of them, return the status line."""
+    import socket
+
+    host, port = "127.0.0.1", stack.port
+    with socket.create_connection((host, port), timeout=30) as sock:
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nCookie: {cookies}\r\n"
+            f"Content-Type: multipart/form-data; boundary=xyz\r\nContent-Length: {length}\r\n"
+            f"Accept: application/json\r\n\r\n".encode()
+        )
+        try:
+            sock.sendall(b"--xyz\r\n" + b"\0" * sent)
+        except OSError:
+            pass  # the server may already have answered and closed
+        return sock.recv(65536).decode("latin-1").split("\r\n", 1)[0]
+
+
+def test_a_300_mb_upload_is_refused_before_the_server_reads_it(stack):
+    designer = stack.sign_in("designer@example.com")
+    cookies = "; ".join(f"{c.name}={c.value}" for c in designer.cookies)
+    tmp = stack.workdir / "tmp"
+    before = folder_bytes(tmp)
+
+    status = send_announcing(stack, "/environments/production/upload/", 300_000_000, cookies)
+
+    assert " 413 " in status, status
+    assert folder_bytes(tmp) - before < 100_000
+
+
+def test_an_anonymous_upload_is_refused_before_the_server_reads_it(stack):
+    tmp = stack.workdir / "tmp"
+    before = folder_bytes(tmp)
+    status = send_announcing(stack, "/environments/production/upload/", 20_000_000)
+    assert " 401 " in status, status
+    assert folder_bytes(tmp) - before < 100_000
 
 
 def test_more_files_than_the_limit_refuse_the_whole_request(stack):

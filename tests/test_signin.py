@@ -5,6 +5,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import requests
 from django.contrib.auth.models import User
+from django.test import Client
 
 from tests.html_forms import submit_sign_in_form
 from tests.portal_stack import MANY_GROUPS
@@ -78,6 +79,17 @@ def test_signing_in_again_updates_the_same_user_and_cycles_the_session(oidc, cli
     assert client.session.session_key != first_session
 
 
+def test_signing_in_in_a_second_browser_keeps_the_first_one_signed_in(oidc, environments):
+    first, second = Client(), Client()
+    sign_in(first, "designer@example.com")
+    sign_in(second, "designer@example.com")
+
+    for browser in (first, second):
+        page = browser.get("/").content.decode()
+        assert 'data-environment="production"' in page
+        assert "Sign in with PingOne" not in page
+
+
 def test_more_than_25_groups_are_read_from_userinfo(oidc, client):
     sign_in(client, "crowded@example.com")
     user = User.objects.get(email="crowded@example.com")
@@ -123,8 +135,6 @@ def test_a_replayed_callback_is_a_friendly_page(oidc, client):
 
 
 def test_a_callback_from_another_browser_is_refused(oidc, client, django_user_model):
-    from django.test import Client
-
     callback = sign_in_at_provider(provider_redirect(client), "designer@example.com")
     other = Client()
     response = follow_callback(other, callback)

@@ -267,3 +267,30 @@ def test_losing_a_duplicate_race_answers_duplicate_and_removes_the_losers_file(
     assert Asset.objects.count() == 1
     staged_files = list((staging_storage / "staging" / "production").iterdir())
     assert [f.name for f in staged_files] == [winner["asset"].file.name.rsplit("/", 1)[-1]]
+
+
+def test_in_a_batch_with_hostile_and_crashing_files_every_file_is_answered(designer_client, monkeypatch):
+    from images_app import imaging
+
+    real_reencode = imaging._reencode
+
+    def crash_on_jpeg(image, fmt, *rest):
+        if fmt == "jpeg":
+            raise RuntimeError("a decoder bug")
+        return real_reencode(image, fmt, *rest)
+
+    monkeypatch.setattr(imaging, "_reencode", crash_on_jpeg)
+    equal_frames = images.handmade_gif((8, 8), [(0, 0, 8, 8, 1)] * 4, delay=25)
+    bomb = images.handmade_gif((1, 1), [(0, 0, 1, 1)] + [(0, 0, 4000, 4000)] * 6)
+
+    response = post_upload(designer_client, "production", [
+        ("first.png", images.png()), ("crash.jpg", images.jpeg()), ("equal.gif", equal_frames),
+        ("bomb.gif", bomb), ("last.png", images.png(colour=(9, 9, 9))),
+    ])
+
+    assert response.status_code == 200
+    assert [(a["filename"], a["result"], a["code"]) for a in response.json()["files"]] == [
+        ("first.png", "staged", None), ("crash.jpg", "rejected", "corrupt_image"),
+        ("equal.gif", "staged", None), ("bomb.gif", "rejected", "too_many_pixels"),
+        ("last.png", "staged", None),
+    ]

@@ -27,7 +27,7 @@
     id.hidden = !asset.pingone_image_id;
     id.querySelector("code").textContent = asset.pingone_image_id || "";
     id.querySelector("button").dataset.copy = asset.pingone_image_id || "";
-    const href = (asset.targets && asset.targets.original && asset.targets.original.href) || "";
+    const href = asset.href || "";  // the server's checked link (https only), never raw targets
     const link = field(card, "href");
     link.hidden = !href;
     link.querySelector("a").href = href;
