@@ -35,18 +35,23 @@ def main():
                 stack.wait_for(session, "production", [answer.json()["files"][0]["asset"]], {"live"})
                 latencies.append(time.monotonic() - started)
             latencies.sort()
-            print(f"one file, upload to live ({SINGLE_ROUNDS} rounds): "
-                  f"p50 {statistics.median(latencies) * 1000:.0f} ms, "
-                  f"max {latencies[-1] * 1000:.0f} ms")
+            print(
+                f"one file, upload to live ({SINGLE_ROUNDS} rounds): "
+                f"p50 {statistics.median(latencies) * 1000:.0f} ms, "
+                f"max {latencies[-1] * 1000:.0f} ms"
+            )
 
             started = time.monotonic()
             files = [(f"b{n}.png", images.png(colour=(n, 99, 9))) for n in range(BATCH)]
             answer = stack.upload(session, "production", files).json()
             staged = time.monotonic() - started
-            stack.wait_for(session, "production", [f["asset"] for f in answer["files"]], {"live"},
-                           timeout=300)
-            print(f"{BATCH} files in one request: staged in {staged:.2f} s, "
-                  f"all live after {time.monotonic() - started:.2f} s")
+            stack.wait_for(
+                session, "production", [f["asset"] for f in answer["files"]], {"live"}, timeout=300
+            )
+            print(
+                f"{BATCH} files in one request: staged in {staged:.2f} s, "
+                f"all live after {time.monotonic() - started:.2f} s"
+            )
         finally:
             stack.stop()
 

@@ -45,6 +45,8 @@ class GallerySearchForm(forms.Form):
     MAX_QUERY = 200
 
     q = forms.CharField(
-        required=False, max_length=MAX_QUERY, strip=True,
+        required=False,
+        max_length=MAX_QUERY,
+        strip=True,
         error_messages={"max_length": f"Search for at most {MAX_QUERY} characters."},
     )

@@ -117,8 +117,7 @@ def _clean(data, fmt, max_bytes, max_pixels):
     if len(cleaned) > max_bytes:
         raise ImageRejected(
             "file_too_large",
-            f"Without its metadata the image is {len(cleaned):,} bytes; "
-            f"the limit is {max_bytes:,} bytes.",
+            f"Without its metadata the image is {len(cleaned):,} bytes; the limit is {max_bytes:,} bytes.",
         )
     if layout:
         # Describe what is pushed: frames that Pillow found identical have been merged.

@@ -49,7 +49,9 @@ class Environment(models.Model):
         default=False, help_text="Uploads wait for an admin's approval before they are pushed."
     )
     access_groups = models.ManyToManyField(
-        Group, blank=True, related_name="environments",
+        Group,
+        blank=True,
+        related_name="environments",
         help_text="Members of these groups may view and upload to this environment.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -225,9 +227,7 @@ class AuditEvent(models.Model):
     """Who moved an asset from one status to another, when, and why."""
 
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     actor_label = models.CharField(max_length=200)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)

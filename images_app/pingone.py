@@ -26,9 +26,16 @@ TOKEN_EXPIRY_MARGIN = 60
 class PingOneError(Exception):
     """An answer from PingOne (or the lack of one) that is not the success we asked for."""
 
-    def __init__(self, message: str, *, status: int | None = None, code: str = "",
-                 details: list | None = None, retry_after: float | None = None,
-                 correlation_id: str = ""):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str = "",
+        details: list | None = None,
+        retry_after: float | None = None,
+        correlation_id: str = "",
+    ):
         super().__init__(message)
         self.message = message
         self.status = status
@@ -103,9 +110,7 @@ class PingOneImage:
                 targets=targets,
             )
         except (KeyError, TypeError, ValueError, AttributeError):
-            raise GiveUp(
-                "PingOne's answer did not describe an image.", code="UNEXPECTED_RESPONSE"
-            )
+            raise GiveUp("PingOne's answer did not describe an image.", code="UNEXPECTED_RESPONSE")
 
 
 def parse_timestamp(value: str | None) -> datetime | None:
@@ -173,8 +178,14 @@ class TokenCache(Protocol):
 class WorkerToken:
     """The worker app's client-credentials access token, shared through a cache until it expires."""
 
-    def __init__(self, token_url: str, client_id: str, client_secret: str, cache: TokenCache,
-                 timeout: tuple[float, float] = (5, 30)):
+    def __init__(
+        self,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        cache: TokenCache,
+        timeout: tuple[float, float] = (5, 30),
+    ):
         self.token_url = token_url
         self.client_id = client_id
         self._client_secret = client_secret
@@ -194,17 +205,16 @@ class WorkerToken:
             self.client_id, self._client_secret, token_endpoint_auth_method="client_secret_basic"
         )
         try:
-            token = session.fetch_token(
-                self.token_url, grant_type="client_credentials", timeout=self.timeout
-            )
+            token = session.fetch_token(self.token_url, grant_type="client_credentials", timeout=self.timeout)
         except OAuthError as exc:
             raise GiveUp(
                 f"The worker app could not get a token: {exc.description or exc.error}",
                 code=exc.error or "TOKEN_REFUSED",
             )
         except requests.RequestException as exc:
-            raise RetryLater(f"The token endpoint did not answer: {type(exc).__name__}",
-                             code="TOKEN_UNREACHABLE")
+            raise RetryLater(
+                f"The token endpoint did not answer: {type(exc).__name__}", code="TOKEN_UNREACHABLE"
+            )
         finally:
             session.close()
         access_token = token["access_token"]
@@ -221,16 +231,24 @@ def _json(response):
     try:
         return response.json()
     except ValueError:
-        raise GiveUp("PingOne's answer was not JSON.", status=response.status_code,
-                     code="UNEXPECTED_RESPONSE",
-                     correlation_id=response.headers.get("Correlation-Id", ""))
+        raise GiveUp(
+            "PingOne's answer was not JSON.",
+            status=response.status_code,
+            code="UNEXPECTED_RESPONSE",
+            correlation_id=response.headers.get("Correlation-Id", ""),
+        )
 
 
 class ImagesClient:
     """create_image, read_image and delete_image against `{api_base_url}/environments/...`."""
 
-    def __init__(self, api_base_url: str, token: WorkerToken,
-                 timeout: tuple[float, float] = (5, 30), session: requests.Session | None = None):
+    def __init__(
+        self,
+        api_base_url: str,
+        token: WorkerToken,
+        timeout: tuple[float, float] = (5, 30),
+        session: requests.Session | None = None,
+    ):
         self.api_base_url = api_base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
@@ -265,15 +283,11 @@ class ImagesClient:
         for attempt in (1, 2):
             all_headers = {"Authorization": f"Bearer {self.token.get()}", **(headers or {})}
             try:
-                response = self.http.request(
-                    method, url, headers=all_headers, timeout=self.timeout, **kwargs
-                )
+                response = self.http.request(method, url, headers=all_headers, timeout=self.timeout, **kwargs)
             except requests.Timeout as exc:
-                raise RetryLater(f"PingOne did not answer in time ({type(exc).__name__}).",
-                                 code="TIMEOUT")
+                raise RetryLater(f"PingOne did not answer in time ({type(exc).__name__}).", code="TIMEOUT")
             except requests.ConnectionError as exc:
-                raise RetryLater(f"Could not reach PingOne ({type(exc).__name__}).",
-                                 code="CONNECTION_ERROR")
+                raise RetryLater(f"Could not reach PingOne ({type(exc).__name__}).", code="CONNECTION_ERROR")
             if response.status_code == 401 and attempt == 1:
                 # The cached token may have been revoked or expired early: fetch one more.
                 self.token.forget()
@@ -281,7 +295,12 @@ class ImagesClient:
             if response.ok:
                 return response
             error = error_from_response(response)
-            log.warning("PingOne %s %s answered %s (Correlation-Id %s)", method, path, error,
-                        error.correlation_id or "-")
+            log.warning(
+                "PingOne %s %s answered %s (Correlation-Id %s)",
+                method,
+                path,
+                error,
+                error.correlation_id or "-",
+            )
             raise error
         raise AssertionError("unreachable")

@@ -44,6 +44,7 @@ STALLED_PUSHING = timedelta(seconds=2 * PUSH_TIME_LIMIT)
 
 # --- PingOne client from settings -------------------------------------------------------
 
+
 def images_client() -> pingone.ImagesClient:
     """An Images API client for the configured region and worker app; the token is shared
     through Django's cache (Redis), so every worker process uses one token until it expires."""
@@ -58,6 +59,7 @@ def images_client() -> pingone.ImagesClient:
 
 
 # --- Staging -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class UploadResult:
@@ -100,9 +102,7 @@ def stage_upload(environment: Environment, user: AbstractBaseUser, upload: Uploa
                 "file_too_large",
                 f"The file is {upload.size:,} bytes; the limit is {max_bytes:,} bytes.",
             )
-        image = clean_image(
-            upload.read(), max_bytes=max_bytes, max_pixels=settings.PORTAL_MAX_IMAGE_PIXELS
-        )
+        image = clean_image(upload.read(), max_bytes=max_bytes, max_pixels=settings.PORTAL_MAX_IMAGE_PIXELS)
     except ImageRejected as exc:
         return UploadResult(filename, "rejected", code=exc.code, message=exc.message)
 
@@ -117,17 +117,29 @@ def stage_upload(environment: Environment, user: AbstractBaseUser, upload: Uploa
         )
     except Exception:
         log.exception("Could not write %s to staging storage", filename)
-        return UploadResult(filename, "rejected", code="storage_unavailable",
-                            message="The file could not be stored. Please try again.")
+        return UploadResult(
+            filename,
+            "rejected",
+            code="storage_unavailable",
+            message="The file could not be stored. Please try again.",
+        )
 
     status = Status.AWAITING_REVIEW if environment.review_required else Status.QUEUED
     try:
         with transaction.atomic():
             asset = Asset.objects.create(
-                environment=environment, file=stored_name, filename=filename,
-                sha256=image.sha256, format=image.format, content_type=image.content_type,
-                width=image.width, height=image.height, frames=image.frames,
-                byte_size=len(image.data), status=status, uploaded_by=user,
+                environment=environment,
+                file=stored_name,
+                filename=filename,
+                sha256=image.sha256,
+                format=image.format,
+                content_type=image.content_type,
+                width=image.width,
+                height=image.height,
+                frames=image.frames,
+                byte_size=len(image.data),
+                status=status,
+                uploaded_by=user,
             )
             AuditEvent.record(asset, user, "", status, "uploaded")
     except IntegrityError:
@@ -145,19 +157,22 @@ def stage_upload(environment: Environment, user: AbstractBaseUser, upload: Uploa
 
 
 def _active_duplicate(environment, sha256):
-    return Asset.objects.for_environment(environment).blocking_duplicates().filter(
-        sha256=sha256).first()
+    return Asset.objects.for_environment(environment).blocking_duplicates().filter(sha256=sha256).first()
 
 
 def _duplicate(filename, existing):
     return UploadResult(
-        filename, "duplicate", asset=existing, code="duplicate",
+        filename,
+        "duplicate",
+        asset=existing,
+        code="duplicate",
         message=f"The same image is already here as “{existing.filename}” "
-                f"({existing.get_status_display().lower()}).",
+        f"({existing.get_status_display().lower()}).",
     )
 
 
 # --- Review and retry --------------------------------------------------------------------
+
 
 def approve(asset: Asset, actor: AbstractBaseUser) -> bool:
     """An admin lets an asset waiting for review go to PingOne; False if it no longer waits."""
@@ -166,14 +181,12 @@ def approve(asset: Asset, actor: AbstractBaseUser) -> bool:
 
 def reject(asset: Asset, actor: AbstractBaseUser, reason: str) -> bool:
     """An admin refuses an asset waiting for review, with a reason; False if it no longer waits."""
-    return asset.transition(Status.REJECTED, from_status=Status.AWAITING_REVIEW, actor=actor,
-                            note=reason)
+    return asset.transition(Status.REJECTED, from_status=Status.AWAITING_REVIEW, actor=actor, note=reason)
 
 
 def retry(asset: Asset, actor: AbstractBaseUser) -> bool:
     """Push a failed asset again, with a fresh count of attempts; False if it is not failed."""
-    return _queue_again(asset, from_status=Status.FAILED, actor=actor, note="retry requested",
-                        attempts=0)
+    return _queue_again(asset, from_status=Status.FAILED, actor=actor, note="retry requested", attempts=0)
 
 
 def _queue_again(asset, *, from_status, actor, note, **changes):
@@ -184,6 +197,7 @@ def _queue_again(asset, *, from_status, actor, note, **changes):
 
 
 # --- Queueing ----------------------------------------------------------------------------
+
 
 def queue_push_after_commit(asset_id: int) -> None:
     """Queue the push once the transaction that made the asset queued commits."""
@@ -202,6 +216,7 @@ def queue_push(asset_id: int) -> bool:
 
 
 # --- Pushing -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PushOutcome:
@@ -235,9 +250,13 @@ def push_asset(asset_id: int) -> PushOutcome | None:
         if asset.attempts >= settings.PORTAL_PUSH_MAX_ATTEMPTS:
             return _fail(asset, exc, note=f"gave up after {asset.attempts} attempts")
         delay = retry_delay(asset.attempts, exc.retry_after)
-        asset.transition(Status.QUEUED, from_status=Status.PUSHING, error_code=exc.code,
-                         error_message=exc.message, note=f"attempt {asset.attempts}: {exc}; "
-                         f"next try in {delay:.0f} s")
+        asset.transition(
+            Status.QUEUED,
+            from_status=Status.PUSHING,
+            error_code=exc.code,
+            error_message=exc.message,
+            note=f"attempt {asset.attempts}: {exc}; next try in {delay:.0f} s",
+        )
         return PushOutcome(Status.QUEUED, retry_in=delay)
     except pingone.GiveUp as exc:
         return _fail(asset, exc)
@@ -247,22 +266,30 @@ def push_asset(asset_id: int) -> PushOutcome | None:
     except Exception as exc:
         # Never leave the asset claimed: say what happened and let a person retry.
         log.exception("Pushing asset %s failed unexpectedly", asset.pk)
-        error = pingone.GiveUp(f"The push failed unexpectedly ({type(exc).__name__}).",
-                               code="PORTAL_ERROR")
+        error = pingone.GiveUp(f"The push failed unexpectedly ({type(exc).__name__}).", code="PORTAL_ERROR")
         return _fail(asset, error)
 
     asset.transition(
-        Status.LIVE, from_status=Status.PUSHING,
-        pingone_image_id=image.id, targets=image.targets_as_json(),
-        pingone_created_at=image.created_at, error_code="", error_message="",
+        Status.LIVE,
+        from_status=Status.PUSHING,
+        pingone_image_id=image.id,
+        targets=image.targets_as_json(),
+        pingone_created_at=image.created_at,
+        error_code="",
+        error_message="",
         note=f"PingOne image {image.id}",
     )
     return PushOutcome(Status.LIVE)
 
 
 def _fail(asset, exc, note=""):
-    asset.transition(Status.FAILED, from_status=Status.PUSHING, error_code=exc.code or "ERROR",
-                     error_message=exc.message, note=note or str(exc))
+    asset.transition(
+        Status.FAILED,
+        from_status=Status.PUSHING,
+        error_code=exc.code or "ERROR",
+        error_message=exc.message,
+        note=note or str(exc),
+    )
     return PushOutcome(Status.FAILED)
 
 
@@ -270,11 +297,12 @@ def retry_delay(attempt: int, retry_after: float | None = None) -> float:
     """Seconds before the next attempt: PingOne's Retry-After, else exponential with jitter."""
     if retry_after is not None:
         return min(MAX_RETRY_DELAY, max(1.0, retry_after))
-    base = min(MAX_RETRY_DELAY, 2 ** attempt)
+    base = min(MAX_RETRY_DELAY, 2**attempt)
     return base / 2 + random.uniform(0, base / 2)
 
 
 # --- Recovery ----------------------------------------------------------------------------
+
 
 def recover_stalled(now: datetime | None = None) -> tuple[int, int]:
     """Re-queue assets whose message was lost; fail pushes whose worker vanished.
@@ -283,8 +311,11 @@ def recover_stalled(now: datetime | None = None) -> tuple[int, int]:
     worker died, and it has no list to check. The asset shows why; a person decides to retry.
     """
     now = now or timezone.now()
-    lost = list(Asset.objects.filter(status=Status.QUEUED, updated_at__lt=now - STALLED_QUEUED)
-                .values_list("pk", flat=True))
+    lost = list(
+        Asset.objects.filter(status=Status.QUEUED, updated_at__lt=now - STALLED_QUEUED).values_list(
+            "pk", flat=True
+        )
+    )
     for asset_id in lost:
         # Touch it first, so the next sweep gives this message its full time again.
         if Asset.objects.filter(pk=asset_id, status=Status.QUEUED).update(updated_at=now):
@@ -292,9 +323,11 @@ def recover_stalled(now: datetime | None = None) -> tuple[int, int]:
     interrupted = 0
     for asset in Asset.objects.filter(status=Status.PUSHING, updated_at__lt=now - STALLED_PUSHING):
         interrupted += asset.transition(
-            Status.FAILED, from_status=Status.PUSHING, error_code="PUSH_INTERRUPTED",
+            Status.FAILED,
+            from_status=Status.PUSHING,
+            error_code="PUSH_INTERRUPTED",
             error_message="The push stopped before PingOne answered. PingOne may or may not "
-                          "have the image; retry to push it again.",
+            "have the image; retry to push it again.",
             note="no answer from the worker",
         )
     return len(lost), interrupted

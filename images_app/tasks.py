@@ -6,9 +6,13 @@ from . import services
 
 
 # Soft limit first, so the push can record why it stopped before the hard limit kills it.
-@shared_task(name=services.PUSH_TASK, bind=True, soft_time_limit=services.PUSH_TIME_LIMIT - 30,
-             time_limit=services.PUSH_TIME_LIMIT,
-             max_retries=None)  # attempts are counted on the asset, not by Celery
+@shared_task(
+    name=services.PUSH_TASK,
+    bind=True,
+    soft_time_limit=services.PUSH_TIME_LIMIT - 30,
+    time_limit=services.PUSH_TIME_LIMIT,
+    max_retries=None,
+)  # attempts are counted on the asset, not by Celery
 def push_asset_task(self, asset_id):
     outcome = services.push_asset(asset_id)
     if outcome is not None and outcome.retry_in is not None:

@@ -31,8 +31,7 @@ def home(request):
     if not request.user.is_authenticated:
         return render(request, "images_app/landing.html")
     environments = Environment.objects.visible_to(request.user).with_status_counts()
-    return render(request, "images_app/home.html", {"environments": environments,
-                                                    "statuses": Status})
+    return render(request, "images_app/home.html", {"environments": environments, "statuses": Status})
 
 
 def assets_page(request, environment, query):
@@ -53,14 +52,18 @@ def gallery(request, slug):
     if not search.is_valid():
         return refused_search(request, search)
     page = assets_page(request, environment, search.cleaned_data["q"])
-    return render(request, "images_app/gallery.html", {
-        "environment": environment,
-        "page": page,
-        "statuses": Status,
-        "status_filter": request.GET.get("status", ""),
-        "query": request.GET.get("q", ""),
-        "any_pending": any(asset.is_pending for asset in page),
-    })
+    return render(
+        request,
+        "images_app/gallery.html",
+        {
+            "environment": environment,
+            "page": page,
+            "statuses": Status,
+            "status_filter": request.GET.get("status", ""),
+            "query": request.GET.get("q", ""),
+            "any_pending": any(asset.is_pending for asset in page),
+        },
+    )
 
 
 def asset_json(asset):
@@ -102,11 +105,16 @@ def assets_json(request, slug):
 def upload(request, slug):
     environment = visible_environment(request, slug)
     if request.method == "GET":
-        return render(request, "images_app/upload.html", {
-            "environment": environment, "form": UploadForm(),
-            "max_size": f"{settings.PORTAL_MAX_IMAGE_BYTES:,} bytes",
-            "max_files": settings.PORTAL_MAX_FILES_PER_UPLOAD,
-        })
+        return render(
+            request,
+            "images_app/upload.html",
+            {
+                "environment": environment,
+                "form": UploadForm(),
+                "max_size": f"{settings.PORTAL_MAX_IMAGE_BYTES:,} bytes",
+                "max_files": settings.PORTAL_MAX_FILES_PER_UPLOAD,
+            },
+        )
     form = UploadForm(files=request.FILES)
     if not form.is_valid():
         error = form.errors.as_data()["files"][0]
@@ -127,13 +135,17 @@ def upload(request, slug):
 @login_required
 def asset_detail(request, asset_id):
     asset = visible_asset(request, asset_id)
-    return render(request, "images_app/asset_detail.html", {
-        "asset": asset,
-        "events": asset.events.select_related("actor"),
-        "can_retry": asset.is_failed and can_retry(request.user, asset),
-        "can_review": asset.status == Status.AWAITING_REVIEW and is_portal_admin(request.user),
-        "reject_form": RejectForm(),
-    })
+    return render(
+        request,
+        "images_app/asset_detail.html",
+        {
+            "asset": asset,
+            "events": asset.events.select_related("actor"),
+            "can_retry": asset.is_failed and can_retry(request.user, asset),
+            "can_review": asset.status == Status.AWAITING_REVIEW and is_portal_admin(request.user),
+            "reject_form": RejectForm(),
+        },
+    )
 
 
 @login_required
@@ -169,8 +181,9 @@ def retry(request, asset_id):
     if not can_retry(request.user, asset):
         raise PermissionDenied("Only the uploader or an admin can retry.")
     done = services.retry(asset, request.user)
-    return action_done(request, asset, done,
-                       "Queued again." if done else "Only a failed upload can be retried.")
+    return action_done(
+        request, asset, done, "Queued again." if done else "Only a failed upload can be retried."
+    )
 
 
 @login_required
@@ -180,8 +193,9 @@ def approve(request, asset_id):
     if not is_portal_admin(request.user):
         raise PermissionDenied("Only admins can approve.")
     done = services.approve(asset, request.user)
-    return action_done(request, asset, done,
-                       "Approved and queued." if done else "This upload is not awaiting review.")
+    return action_done(
+        request, asset, done, "Approved and queued." if done else "This upload is not awaiting review."
+    )
 
 
 @login_required
@@ -198,5 +212,4 @@ def reject(request, asset_id):
         messages.error(request, message)
         return redirect(asset)
     done = services.reject(asset, request.user, form.cleaned_data["reason"])
-    return action_done(request, asset, done,
-                       "Rejected." if done else "This upload is not awaiting review.")
+    return action_done(request, asset, done, "Rejected." if done else "This upload is not awaiting review.")

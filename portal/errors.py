@@ -9,8 +9,7 @@ from images_app.responses import error_response as answer
 def bad_request(request, exception=None):
     if isinstance(exception, TooManyFilesSent):
         limit = settings.PORTAL_MAX_FILES_PER_UPLOAD
-        return answer(request, 413, "too_many_files",
-                       f"At most {limit} files can be uploaded at once.")
+        return answer(request, 413, "too_many_files", f"At most {limit} files can be uploaded at once.")
     if isinstance(exception, DisallowedHost):
         return answer(request, 400, "bad_host", "This portal does not answer to that host name.")
     return answer(request, 400, "bad_request", "The request could not be understood.")
@@ -31,5 +30,6 @@ def server_error(request):
 
 
 def csrf_failure(request, reason=""):
-    return answer(request, 403, "csrf_failed",
-                   "The form expired or came from elsewhere. Reload the page and try again.")
+    return answer(
+        request, 403, "csrf_failed", "The form expired or came from elsewhere. Reload the page and try again."
+    )

@@ -4,8 +4,19 @@ import logging
 import re
 
 SECRET_NAMES = (
-    "code", "code_verifier", "state", "nonce", "access_token", "refresh_token", "id_token",
-    "id_token_hint", "client_secret", "password", "sessionid", "csrftoken", "csrfmiddlewaretoken",
+    "code",
+    "code_verifier",
+    "state",
+    "nonce",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "id_token_hint",
+    "client_secret",
+    "password",
+    "sessionid",
+    "csrftoken",
+    "csrfmiddlewaretoken",
     "token",
 )
 # name=value in a query string or form body, "name": "value" in JSON or a repr, name: value.

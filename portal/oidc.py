@@ -158,7 +158,9 @@ def recheck_session(request):
     except (requests.RequestException, ValueError) as exc:
         log.warning(
             "Could not re-check the groups of user %s with PingOne (%s); trying again in %s s",
-            request.user.pk, type(exc).__name__, UNREACHABLE_BACKOFF_SECONDS,
+            request.user.pk,
+            type(exc).__name__,
+            UNREACHABLE_BACKOFF_SECONDS,
         )
         session[RETRY_AT_KEY] = now + UNREACHABLE_BACKOFF_SECONDS
     else:

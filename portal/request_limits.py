@@ -59,7 +59,10 @@ class RequestLimitMiddleware:
         length = _content_length(request)
         limit = max_upload_body() if is_upload else SMALL_BODY
         if length is None or length > limit:
-            message = (f"The request is larger than the portal accepts ({limit:,} bytes at most)."
-                       if length else "The request's Content-Length is not a number.")
+            message = (
+                f"The request is larger than the portal accepts ({limit:,} bytes at most)."
+                if length
+                else "The request's Content-Length is not a number."
+            )
             return error_response(request, 413, "request_too_large", message)
         return None

@@ -155,17 +155,26 @@ SESSION_COOKIE_AGE = 8 * 3600
 PORTAL_SESSION_RECHECK_SECONDS = env_int("PORTAL_SESSION_RECHECK_SECONDS", 900)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_TLS_PROXY") else None
-)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_TLS_PROXY") else None
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 # Nothing the portal does needs any of these browser features.
 PERMISSIONS_POLICY = {
     feature: []
     for feature in (
-        "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media", "fullscreen",
-        "geolocation", "gyroscope", "magnetometer", "microphone", "midi", "payment", "usb",
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
     )
 }
 
@@ -260,17 +269,11 @@ if PINGONE_REGION not in PINGONE_REGIONS:
     raise ImproperlyConfigured(
         f"PINGONE_REGION must be one of {', '.join(sorted(PINGONE_REGIONS))}, not {PINGONE_REGION!r}"
     )
-PINGONE_AUTH_BASE_URL = env_str(
-    "PINGONE_AUTH_BASE_URL", f"https://auth.pingone.{PINGONE_REGION}"
-).rstrip("/")
-PINGONE_API_BASE_URL = env_str(
-    "PINGONE_API_BASE_URL", f"https://api.pingone.{PINGONE_REGION}/v1"
-).rstrip("/")
+PINGONE_AUTH_BASE_URL = env_str("PINGONE_AUTH_BASE_URL", f"https://auth.pingone.{PINGONE_REGION}").rstrip("/")
+PINGONE_API_BASE_URL = env_str("PINGONE_API_BASE_URL", f"https://api.pingone.{PINGONE_REGION}/v1").rstrip("/")
 
 # The defaults are the bundled emulator's; production sets all of these.
-PINGONE_OIDC_ENVIRONMENT_ID = env_str(
-    "PINGONE_OIDC_ENVIRONMENT_ID", "5a1b0c6e-7d3f-4c2a-9b1e-0d8f2a6c4e01"
-)
+PINGONE_OIDC_ENVIRONMENT_ID = env_str("PINGONE_OIDC_ENVIRONMENT_ID", "5a1b0c6e-7d3f-4c2a-9b1e-0d8f2a6c4e01")
 PINGONE_OIDC_CLIENT_ID = env_str("PINGONE_OIDC_CLIENT_ID", "9d4e3f91-a062-4f5d-8e41-3abc5d9f7b04")
 PINGONE_OIDC_CLIENT_SECRET = env_str("PINGONE_OIDC_CLIENT_SECRET", "dev-portal-oidc-secret")
 # Unset: PingOne's discovery document for the OIDC environment (see portal.oidc).
@@ -278,9 +281,7 @@ OIDC_SERVER_METADATA_URL = env_str("OIDC_SERVER_METADATA_URL")
 PINGONE_WORKER_ENVIRONMENT_ID = env_str(
     "PINGONE_WORKER_ENVIRONMENT_ID", "5a1b0c6e-7d3f-4c2a-9b1e-0d8f2a6c4e01"
 )
-PINGONE_WORKER_CLIENT_ID = env_str(
-    "PINGONE_WORKER_CLIENT_ID", "ae5f40a2-b173-4a6e-9f52-4bcd6ea08c05"
-)
+PINGONE_WORKER_CLIENT_ID = env_str("PINGONE_WORKER_CLIENT_ID", "ae5f40a2-b173-4a6e-9f52-4bcd6ea08c05")
 PINGONE_WORKER_CLIENT_SECRET = env_str("PINGONE_WORKER_CLIENT_SECRET", "dev-portal-worker-secret")
 # (connect, read) seconds for every call to PingOne.
 PINGONE_TIMEOUT = (5, 30)
@@ -296,7 +297,8 @@ def _origin(url):
 
 _LOCAL_HTTP_ORIGINS = sorted(
     {o for o in map(_origin, [PINGONE_AUTH_BASE_URL, PINGONE_API_BASE_URL, OIDC_SERVER_METADATA_URL]) if o}
-    if PORTAL_ALLOW_HTTP_IMAGE_LINKS else set()
+    if PORTAL_ALLOW_HTTP_IMAGE_LINKS
+    else set()
 )
 
 # No inline script or style anywhere: every script and stylesheet is a file under static/.

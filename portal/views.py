@@ -27,8 +27,12 @@ FAILURE_MESSAGES = {
 def signin_failed(request, reason, detail=""):
     log.warning("Sign-in failed: %s %s", reason, detail)
     message = FAILURE_MESSAGES.get(reason, "Sign-in did not complete.")
-    return render(request, "portal/signin_failed.html", {"message": message, "reason": reason},
-                  status=400 if reason != "unreachable" else 502)
+    return render(
+        request,
+        "portal/signin_failed.html",
+        {"message": message, "reason": reason},
+        status=400 if reason != "unreachable" else 502,
+    )
 
 
 def login(request):
@@ -82,9 +86,7 @@ def logout(request):
         client = oidc_client()
         try:
             # End PingOne's session too; it needs the browser (PingOne's cookie), so redirect.
-            return client.logout_redirect(
-                request, post_logout_redirect_uri=landing, id_token_hint=id_token
-            )
+            return client.logout_redirect(request, post_logout_redirect_uri=landing, id_token_hint=id_token)
         except (requests.RequestException, RuntimeError, ValueError) as exc:
             log.warning("Could not end the provider session: %r", exc)
     return redirect("images:home")

@@ -36,8 +36,10 @@ def test_someone_else_in_the_environment_cannot_retry_but_an_admin_can(client, m
     client.force_login(colleague)
     refused = client.post(f"/assets/{asset.pk}/retry/", **JSON)
     assert refused.status_code == 403
-    assert refused.json()["error"] == {"code": "forbidden",
-                                       "message": "Only the uploader or an admin can retry."}
+    assert refused.json()["error"] == {
+        "code": "forbidden",
+        "message": "Only the uploader or an admin can retry.",
+    }
     page = client.post(f"/assets/{asset.pk}/retry/")
     assert page.status_code == 403 and "Only the uploader or an admin" in page.content.decode()
     client.force_login(admin_user)

@@ -267,8 +267,10 @@ def test_a_worker_started_with_no_queue_argument_consumes_every_queue_and_logs_l
     probe = Celery("probe", broker=stack.env["REDIS_URL"])
     replies = probe.control.inspect(timeout=5).active_queues() or {}
     consumed = {queue["name"] for queues in replies.values() for queue in queues}
-    routed = {app.amqp.router.route({}, name)["queue"].name
-              for name in ("images_app.push_asset", "images_app.recover_stalled")}
+    routed = {
+        app.amqp.router.route({}, name)["queue"].name
+        for name in ("images_app.push_asset", "images_app.recover_stalled")
+    }
     assert routed <= consumed, (routed, consumed)
     # Worker lines use the portal's LOGGING format: "<date> <time> LEVEL logger message".
     lines = [line for line in stack.output("worker").splitlines() if " ready." in line]

@@ -32,9 +32,7 @@ def pkce_verifier(session):
     return states[0]["data"]["code_verifier"]
 
 
-def test_a_sign_in_and_a_push_at_debug_leave_no_secret_in_the_log(
-    debug_log, pingone, client, stage, caplog
-):
+def test_a_sign_in_and_a_push_at_debug_leave_no_secret_in_the_log(debug_log, pingone, client, stage, caplog):
     callback = sign_in_at_provider(provider_redirect(client), "designer@example.com")
     verifier = pkce_verifier(client.session)
     code = parse_qs(urlparse(callback).query)["code"][0]
@@ -48,8 +46,11 @@ def test_a_sign_in_and_a_push_at_debug_leave_no_secret_in_the_log(
     written = debug_log.getvalue()
     assert "DEBUG" in written and "Signed in user" in written  # the log did capture the flow
     secrets = {
-        "authorization code": code, "PKCE verifier": verifier, "ID token": id_token,
-        "session id": session_key, "worker token": worker_token,
+        "authorization code": code,
+        "PKCE verifier": verifier,
+        "ID token": id_token,
+        "session id": session_key,
+        "worker token": worker_token,
         "OIDC client secret": settings.PINGONE_OIDC_CLIENT_SECRET,
         "worker client secret": settings.PINGONE_WORKER_CLIENT_SECRET,
     }
@@ -58,13 +59,16 @@ def test_a_sign_in_and_a_push_at_debug_leave_no_secret_in_the_log(
     assert cache.get(services.images_client().token.cache_key) == worker_token
 
 
-@pytest.mark.parametrize(("line", "secret"), [
-    ('"GET /auth/callback/?code=abc123XYZ&state=s7 HTTP/1.1" 302 0', "abc123XYZ"),
-    ("{'grant_type': 'authorization_code', 'code_verifier': 'v3r1f13r'}", "v3r1f13r"),
-    ("Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.payload.sig", "eyJhbGciOiJSUzI1NiJ9"),
-    ("refresh_token=r3fr3sh&client_secret=s3cr3t", "r3fr3sh"),
-    ("Cookie: sessionid=abcd1234; csrftoken=zz", "abcd1234"),
-])
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ('"GET /auth/callback/?code=abc123XYZ&state=s7 HTTP/1.1" 302 0', "abc123XYZ"),
+        ("{'grant_type': 'authorization_code', 'code_verifier': 'v3r1f13r'}", "v3r1f13r"),
+        ("Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.payload.sig", "eyJhbGciOiJSUzI1NiJ9"),
+        ("refresh_token=r3fr3sh&client_secret=s3cr3t", "r3fr3sh"),
+        ("Cookie: sessionid=abcd1234; csrftoken=zz", "abcd1234"),
+    ],
+)
 def test_secret_looking_values_are_redacted(line, secret):
     assert secret not in redact(line) and "[redacted]" in redact(line)
 

@@ -28,13 +28,21 @@ PRODUCTION_ENV = {
 def run_python(code, **env):
     """Run code in a fresh interpreter with only the given Django variables set."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_"))}
-    return subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env={**clean, **env},
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_debug_is_off_unless_asked_for_and_production_needs_a_secret_key():
-    shown = run_python("import portal.settings as s; print(s.DEBUG, s.SESSION_COOKIE_SECURE, "
-                       "s.SECURE_HSTS_SECONDS > 0)", DJANGO_SECRET_KEY=PRODUCTION_ENV["DJANGO_SECRET_KEY"])
+    shown = run_python(
+        "import portal.settings as s; print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0)",
+        DJANGO_SECRET_KEY=PRODUCTION_ENV["DJANGO_SECRET_KEY"],
+    )
     assert shown.stdout.split() == ["False", "True", "True"], shown.stderr
     refused = run_python("import portal.settings")
     assert refused.returncode != 0 and "DJANGO_SECRET_KEY must be set" in refused.stderr
@@ -43,7 +51,10 @@ def test_debug_is_off_unless_asked_for_and_production_needs_a_secret_key():
 def test_the_deploy_checklist_is_clean_with_production_settings():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}, **PRODUCTION_ENV},
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -59,8 +70,9 @@ def designer_client(client, designer, environments, staging_storage):
 
 def post_claiming(client, path, length, **extra):
     """A POST whose headers announce `length` bytes; reading any of the body would fail."""
-    return client.generic("POST", path, b"", content_type=MULTIPART_CONTENT,
-                          CONTENT_LENGTH=str(length), **extra)
+    return client.generic(
+        "POST", path, b"", content_type=MULTIPART_CONTENT, CONTENT_LENGTH=str(length), **extra
+    )
 
 
 def test_an_upload_body_larger_than_the_page_can_send_is_refused_before_it_is_read(designer_client):
@@ -87,8 +99,10 @@ def test_an_anonymous_upload_is_refused_without_reading_the_body(client, environ
 def test_a_file_part_over_the_limit_is_cut_off_while_it_streams(settings):
     settings.PORTAL_MAX_IMAGE_BYTES = 1_000_000
     huge = images.png() + b"\0" * 30_000_000
-    body = encode_multipart(BOUNDARY, {"files": [SimpleUploadedFile("huge.png", huge),
-                                                 SimpleUploadedFile("ok.png", images.png())]})
+    body = encode_multipart(
+        BOUNDARY,
+        {"files": [SimpleUploadedFile("huge.png", huge), SimpleUploadedFile("ok.png", images.png())]},
+    )
     request = RequestFactory().generic("POST", "/", body, content_type=MULTIPART_CONTENT)
     _, files = MultiPartParser(request.META, io.BytesIO(body), request.upload_handlers).parse()
 
@@ -101,13 +115,21 @@ def test_a_file_part_over_the_limit_is_cut_off_while_it_streams(settings):
 def test_a_file_over_the_limit_is_answered_file_too_large_and_the_others_as_usual(designer_client, settings):
     settings.PORTAL_MAX_IMAGE_BYTES = 1_000_000
     huge = images.png() + b"\0" * 3_000_000
-    response = designer_client.post("/environments/production/upload/", {"files": [
-        SimpleUploadedFile("huge.png", huge),
-        SimpleUploadedFile("ok.png", images.png()),
-    ]}, **JSON)
+    response = designer_client.post(
+        "/environments/production/upload/",
+        {
+            "files": [
+                SimpleUploadedFile("huge.png", huge),
+                SimpleUploadedFile("ok.png", images.png()),
+            ]
+        },
+        **JSON,
+    )
     answers = response.json()["files"]
     assert [(a["filename"], a["result"], a["code"]) for a in answers] == [
-        ("huge.png", "rejected", "file_too_large"), ("ok.png", "staged", None)]
+        ("huge.png", "rejected", "file_too_large"),
+        ("ok.png", "staged", None),
+    ]
     assert f"The file is {len(huge):,} bytes" in answers[0]["message"]
 
 
@@ -174,8 +196,11 @@ def test_a_very_long_search_is_refused_with_a_clear_message(designer_client):
 def test_only_https_links_from_pingone_are_rendered(designer_client, stage, settings, href):
     settings.PORTAL_ALLOW_HTTP_IMAGE_LINKS = False
     asset = stage()
-    Asset.objects.filter(pk=asset.pk).update(status=Status.LIVE, pingone_image_id="img-1", targets={
-        "original": {"id": "o", "width": 1, "height": 1, "type": "png", "href": href}})
+    Asset.objects.filter(pk=asset.pk).update(
+        status=Status.LIVE,
+        pingone_image_id="img-1",
+        targets={"original": {"id": "o", "width": 1, "height": 1, "type": "png", "href": href}},
+    )
 
     gallery = designer_client.get("/environments/production/").content.decode()
     detail = designer_client.get(f"/assets/{asset.pk}/").content.decode()
@@ -189,7 +214,10 @@ def test_an_https_link_from_pingone_is_rendered(designer_client, stage, settings
     settings.PORTAL_ALLOW_HTTP_IMAGE_LINKS = False
     asset = stage()
     href = "https://uploads.pingone.com/environments/e/images/i.png"
-    Asset.objects.filter(pk=asset.pk).update(status=Status.LIVE, pingone_image_id="img-1", targets={
-        "original": {"id": "o", "width": 1, "height": 1, "type": "png", "href": href}})
+    Asset.objects.filter(pk=asset.pk).update(
+        status=Status.LIVE,
+        pingone_image_id="img-1",
+        targets={"original": {"id": "o", "width": 1, "height": 1, "type": "png", "href": href}},
+    )
     gallery = designer_client.get("/environments/production/").content.decode()
     assert f'src="{href}"' in gallery and f'href="{href}"' in gallery

@@ -46,8 +46,9 @@ def test_an_upload_is_queued_only_once_its_transaction_commits(
 ):
     client.force_login(designer)
     with django_capture_on_commit_callbacks() as callbacks:
-        answer = client.post("/environments/production/upload/",
-                             {"files": [SimpleUploadedFile("a.png", images.png())]}, **JSON)
+        answer = client.post(
+            "/environments/production/upload/", {"files": [SimpleUploadedFile("a.png", images.png())]}, **JSON
+        )
         assert broker.count() == 0  # nothing is sent while the row may still roll back
     assert len(callbacks) == 1
     callbacks[0]()
@@ -65,8 +66,9 @@ def test_an_upload_that_needs_review_is_not_queued(
 ):
     client.force_login(designer)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/environments/staging/upload/",
-                    {"files": [SimpleUploadedFile("a.png", images.png())]}, **JSON)
+        client.post(
+            "/environments/staging/upload/", {"files": [SimpleUploadedFile("a.png", images.png())]}, **JSON
+        )
     assert broker.count() == 0
 
 
@@ -83,14 +85,22 @@ def broker_down():
 
 
 def test_an_upload_while_the_broker_is_down_is_staged_and_stays_queued(
-    client, designer, environments, staging_storage, broker_down, caplog,
+    client,
+    designer,
+    environments,
+    staging_storage,
+    broker_down,
+    caplog,
     django_capture_on_commit_callbacks,
 ):
     client.force_login(designer)
     with caplog.at_level(logging.ERROR, logger="images_app.services"):
         with django_capture_on_commit_callbacks(execute=True):
-            response = client.post("/environments/production/upload/",
-                                   {"files": [SimpleUploadedFile("a.png", images.png())]}, **JSON)
+            response = client.post(
+                "/environments/production/upload/",
+                {"files": [SimpleUploadedFile("a.png", images.png())]},
+                **JSON,
+            )
 
     assert response.status_code == 200
     answer = response.json()["files"][0]

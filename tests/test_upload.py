@@ -216,8 +216,9 @@ def test_a_signed_in_user_without_any_grant_sees_a_no_access_page(client, outsid
     assert client.get("/environments/production/").status_code == 404
 
 
-def test_a_user_in_two_groups_granting_one_environment_sees_true_counts(client, make_user, environments,
-                                                                      staging_storage):
+def test_a_user_in_two_groups_granting_one_environment_sees_true_counts(
+    client, make_user, environments, staging_storage
+):
     environments["production"].access_groups.add(Group.objects.create(name="Web"))
     both = make_user("both@example.com", ["Branding", "Web"])
     client.force_login(both)
@@ -283,14 +284,23 @@ def test_in_a_batch_with_hostile_and_crashing_files_every_file_is_answered(desig
     equal_frames = images.handmade_gif((8, 8), [(0, 0, 8, 8, 1)] * 4, delay=25)
     bomb = images.handmade_gif((1, 1), [(0, 0, 1, 1)] + [(0, 0, 4000, 4000)] * 6)
 
-    response = post_upload(designer_client, "production", [
-        ("first.png", images.png()), ("crash.jpg", images.jpeg()), ("equal.gif", equal_frames),
-        ("bomb.gif", bomb), ("last.png", images.png(colour=(9, 9, 9))),
-    ])
+    response = post_upload(
+        designer_client,
+        "production",
+        [
+            ("first.png", images.png()),
+            ("crash.jpg", images.jpeg()),
+            ("equal.gif", equal_frames),
+            ("bomb.gif", bomb),
+            ("last.png", images.png(colour=(9, 9, 9))),
+        ],
+    )
 
     assert response.status_code == 200
     assert [(a["filename"], a["result"], a["code"]) for a in response.json()["files"]] == [
-        ("first.png", "staged", None), ("crash.jpg", "rejected", "corrupt_image"),
-        ("equal.gif", "staged", None), ("bomb.gif", "rejected", "too_many_pixels"),
+        ("first.png", "staged", None),
+        ("crash.jpg", "rejected", "corrupt_image"),
+        ("equal.gif", "staged", None),
+        ("bomb.gif", "rejected", "too_many_pixels"),
         ("last.png", "staged", None),
     ]

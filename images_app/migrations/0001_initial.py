@@ -7,81 +7,158 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Asset',
+            name="Asset",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=300, upload_to='')),
-                ('filename', models.CharField(help_text='The name it was uploaded under.', max_length=255)),
-                ('sha256', models.CharField(db_index=True, max_length=64)),
-                ('format', models.CharField(max_length=10)),
-                ('content_type', models.CharField(max_length=50)),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('frames', models.PositiveIntegerField(default=1)),
-                ('byte_size', models.PositiveIntegerField()),
-                ('status', models.CharField(choices=[('awaiting_review', 'Awaiting review'), ('queued', 'Queued'), ('pushing', 'Pushing'), ('live', 'Live'), ('failed', 'Failed'), ('rejected', 'Rejected'), ('deleted', 'Deleted')], db_index=True, max_length=20)),
-                ('pingone_image_id', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('targets', models.JSONField(blank=True, default=dict)),
-                ('pingone_created_at', models.CharField(blank=True, max_length=40)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('error_code', models.CharField(blank=True, max_length=100)),
-                ('error_message', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assets', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file", models.FileField(max_length=300, upload_to="")),
+                ("filename", models.CharField(help_text="The name it was uploaded under.", max_length=255)),
+                ("sha256", models.CharField(db_index=True, max_length=64)),
+                ("format", models.CharField(max_length=10)),
+                ("content_type", models.CharField(max_length=50)),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("frames", models.PositiveIntegerField(default=1)),
+                ("byte_size", models.PositiveIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("awaiting_review", "Awaiting review"),
+                            ("queued", "Queued"),
+                            ("pushing", "Pushing"),
+                            ("live", "Live"),
+                            ("failed", "Failed"),
+                            ("rejected", "Rejected"),
+                            ("deleted", "Deleted"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                    ),
+                ),
+                ("pingone_image_id", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("targets", models.JSONField(blank=True, default=dict)),
+                ("pingone_created_at", models.CharField(blank=True, max_length=40)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("error_code", models.CharField(blank=True, max_length=100)),
+                ("error_message", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assets",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('actor_label', models.CharField(max_length=200)),
-                ('from_status', models.CharField(blank=True, max_length=20)),
-                ('to_status', models.CharField(max_length=20)),
-                ('note', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('asset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='images_app.asset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("actor_label", models.CharField(max_length=200)),
+                ("from_status", models.CharField(blank=True, max_length=20)),
+                ("to_status", models.CharField(max_length=20)),
+                ("note", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "asset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="images_app.asset",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Environment',
+            name="Environment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('pingone_environment_id', models.CharField(max_length=64, verbose_name='PingOne environment id')),
-                ('review_required', models.BooleanField(default=False, help_text="Uploads wait for an admin's approval before they are pushed.")),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('upload_groups', models.ManyToManyField(blank=True, help_text='Members of these groups may view and upload to this environment.', related_name='environments', to='auth.group')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                (
+                    "pingone_environment_id",
+                    models.CharField(max_length=64, verbose_name="PingOne environment id"),
+                ),
+                (
+                    "review_required",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Uploads wait for an admin's approval before they are pushed.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "upload_groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Members of these groups may view and upload to this environment.",
+                        related_name="environments",
+                        to="auth.group",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='asset',
-            name='environment',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assets', to='images_app.environment'),
+            model_name="asset",
+            name="environment",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="assets",
+                to="images_app.environment",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='asset',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['rejected', 'deleted']), _negated=True), fields=('environment', 'sha256'), name='one_active_asset_per_content'),
+            model_name="asset",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["rejected", "deleted"]), _negated=True),
+                fields=("environment", "sha256"),
+                name="one_active_asset_per_content",
+            ),
         ),
     ]

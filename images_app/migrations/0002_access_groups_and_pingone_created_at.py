@@ -15,7 +15,9 @@ def format_created_at(apps, schema_editor):
     Asset = apps.get_model("images_app", "Asset")
     for asset in Asset.objects.exclude(pingone_created_at=None).iterator():
         when = asset.pingone_created_at
-        asset.pingone_created_at_text = when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+        asset.pingone_created_at_text = (
+            when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+        )
         asset.save(update_fields=["pingone_created_at_text"])
 
 

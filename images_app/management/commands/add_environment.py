@@ -15,10 +15,12 @@ class Command(BaseCommand):
         parser.add_argument("slug")
         parser.add_argument("pingone_environment_id")
         parser.add_argument("--name", required=True)
-        parser.add_argument("--groups", default=None,
-                            help="Comma-separated group names allowed to upload (replaces the list)")
-        parser.add_argument("--review-required", action="store_true",
-                            help="Uploads wait for an admin's approval")
+        parser.add_argument(
+            "--groups", default=None, help="Comma-separated group names allowed to upload (replaces the list)"
+        )
+        parser.add_argument(
+            "--review-required", action="store_true", help="Uploads wait for an admin's approval"
+        )
 
     @transaction.atomic
     def handle(self, slug, pingone_environment_id, name, groups, review_required, **options):
