@@ -2,7 +2,7 @@
 
 import time
 import uuid
-from urllib.parse import parse_qs, urljoin, urlparse
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
@@ -14,7 +14,7 @@ from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 
 from tests.emulator_support import EmulatorProcess
-from tests.html_forms import parse_form
+from tests.html_forms import parse_form, submit_sign_in_form
 from tests.ids import ADMINISTRATORS, PRODUCTION
 
 SCOPE = "openid profile email"
@@ -42,12 +42,9 @@ class Browser:
     def open(self, url):
         return self.session.get(url, allow_redirects=False, timeout=10)
 
-    def submit(self, page_url, html, button="signin", **fields):
-        form = parse_form(html)
-        data = dict(form.fields)
-        data.update(fields)
-        data["action"] = button
-        return self.session.post(urljoin(page_url, form.action), data=data, allow_redirects=False, timeout=10)
+    def submit(self, page, username="", password="", deny=False):
+        """Fill and press the sign-in form on `page`: Sign On, or Cancel with `deny`."""
+        return submit_sign_in_form(self.session, page, username, password, deny=deny, allow_redirects=False)
 
 
 def client_for(emulator, **kwargs):
@@ -83,7 +80,7 @@ def sign_in(emulator, browser=None, username="designer@example.com", client=None
     client, url, state, verifier, nonce = start_sign_in(emulator, client)
     page = browser.open(url)
     assert page.status_code == 200
-    answer = browser.submit(url, page.text, username=username, password="password")
+    answer = browser.submit(page, username, "password")
     assert answer.status_code == 302
     location = answer.headers["Location"]
     assert parse_qs(urlparse(location).query)["state"] == [state]
@@ -224,7 +221,7 @@ def test_wrong_password_shows_the_form_again(emulator):
     browser = Browser()
     _, url, _, _, _ = start_sign_in(emulator)
     page = browser.open(url)
-    answer = browser.submit(url, page.text, username="designer@example.com", password="nope")
+    answer = browser.submit(page, "designer@example.com", "nope")
     assert answer.status_code == 200
     assert "Incorrect username or password" in answer.text
     assert {"username", "password"} <= set(parse_form(answer.text).fields)
@@ -234,7 +231,7 @@ def test_cancel_redirects_with_access_denied(emulator):
     browser = Browser()
     _, url, state, _, _ = start_sign_in(emulator)
     page = browser.open(url)
-    answer = browser.submit(url, page.text, button="deny")
+    answer = browser.submit(page, deny=True)
     assert answer.status_code == 302
     assert query_of(answer)["error"] == ["access_denied"]
     assert query_of(answer)["state"] == [state]
