@@ -1,9 +1,13 @@
 """Template context shared by every page."""
 
+from .models import Asset
 from .roles import is_portal_admin
 
 
 def portal_user(request):
+    """Whether the user is an admin, and for admins how many uploads wait for review."""
     # Error pages for a refused Host are drawn before the authentication middleware ran.
     user = getattr(request, "user", None)
-    return {"is_portal_admin": user is not None and is_portal_admin(user)}
+    admin = user is not None and is_portal_admin(user)
+    waiting = Asset.objects.awaiting_review().count if admin else 0
+    return {"is_portal_admin": admin, "waiting_for_review": waiting}

@@ -50,3 +50,52 @@ class GallerySearchForm(forms.Form):
         strip=True,
         error_messages={"max_length": f"Search for at most {MAX_QUERY} characters."},
     )
+
+
+class ListField(forms.Field):
+    """Every value posted under one name (checkboxes), each cleaned by `item`."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, item, **kwargs):
+        self.item = item
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return [self.item.clean(v) for v in (value or []) if str(v).strip()]
+
+    def validate(self, value):
+        if self.required and not value:
+            raise ValidationError(self.error_messages["required"], code="required")
+
+
+class ReviewForm(forms.Form):
+    """One decision for several assets of the review queue; each still waits or is skipped."""
+
+    assets = ListField(
+        forms.IntegerField(min_value=1), error_messages={"required": "Select at least one upload."}
+    )
+    action = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    reason = forms.CharField(max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == "reject" and not (cleaned.get("reason") or "").strip():
+            message = "Give a reason for the rejection."
+            self.add_error("reason", ValidationError(message, code="reason_required"))
+        return cleaned
+
+
+class PromoteForm(forms.Form):
+    """The environments (slugs) a live asset is copied to; each is answered on its own."""
+
+    environments = ListField(
+        forms.SlugField(max_length=100),
+        error_messages={"required": "Choose at least one environment to promote to."},
+    )
+
+
+class EnvironmentSettingsForm(forms.Form):
+    review_required = forms.BooleanField(
+        required=False, label="Uploads wait for an admin's review before they are pushed"
+    )

@@ -30,12 +30,12 @@ class EnvironmentQuerySet(models.QuerySet):
         return self.filter(pk__in=granted)
 
     def with_status_counts(self):
-        """Annotate `total` and `status_counts` (one count per Status, in Status order)."""
+        """Annotate `total` and `status_counts`: (status, count) for each Status, in Status order."""
         counts = {f"count_{s.value}": Count("assets", filter=Q(assets__status=s)) for s in Status}
         # Explicit: Django does not apply Meta.ordering to a query that aggregates.
         environments = list(self.annotate(total=Count("assets"), **counts).order_by("name"))
         for environment in environments:
-            environment.status_counts = [getattr(environment, name) for name in counts]
+            environment.status_counts = [(s.value, getattr(environment, f"count_{s.value}")) for s in Status]
         return environments
 
 
@@ -122,6 +122,13 @@ class AssetQuerySet(models.QuerySet):
             Q(filename__icontains=query) | Q(pingone_image_id__iexact=query) | Q(sha256=query.lower())
         )
 
+    def awaiting_review(self):
+        """Assets waiting for an admin, oldest first: the review queue's order."""
+        return self.filter(status=Status.AWAITING_REVIEW).order_by("created_at", "id")
+
+    def uploaded_by(self, user):
+        return self.filter(uploaded_by=user)
+
     def for_gallery(self, environment, *, status="", query=""):
         """One environment's assets as its gallery lists them: filtered, searched, newest first."""
         return self.for_environment(environment).with_status(status).search(query)
@@ -149,6 +156,14 @@ class Asset(models.Model):
     error_message = models.TextField(blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="assets"
+    )
+    source = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="promotions",
+        help_text="The asset this one was promoted from.",
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -185,6 +200,14 @@ class Asset(models.Model):
         return self.status == Status.FAILED
 
     @property
+    def is_awaiting_review(self):
+        return self.status == Status.AWAITING_REVIEW
+
+    @property
+    def is_rejected(self):
+        return self.status == Status.REJECTED
+
+    @property
     def href(self):
         """PingOne's link to the image, when it is one a page may show: https (or the
         emulator's http in development); anything else is not rendered."""
@@ -196,9 +219,11 @@ class Asset(models.Model):
 
     @property
     def thumbnail_url(self):
-        """PingOne's copy once live; until then the staged file."""
+        """PingOne's copy once live; until then the staged file; "" when neither is left."""
         if self.is_live and self.href:
             return self.href
+        if not self.file:
+            return ""
         return reverse("images:asset_file", args=[self.pk])
 
     @property
@@ -207,7 +232,7 @@ class Asset(models.Model):
             return None
         return {"code": self.error_code, "message": self.error_message}
 
-    def transition(self, to, *, from_status, actor=None, note="", **changes):
+    def transition(self, to, *, from_status, actor=None, note="", correlation_id="", **changes):
         """Move from `from_status` to `to` in one conditional UPDATE, audited; False if the row
         was not in `from_status` (someone else moved it first)."""
         if (from_status, to) not in ALLOWED_TRANSITIONS:
@@ -217,22 +242,48 @@ class Asset(models.Model):
                 status=to, updated_at=timezone.now(), **changes
             )
             if moved:
-                AuditEvent.record(self, actor, from_status, to, note)
+                AuditEvent.record(
+                    actor,
+                    asset=self,
+                    from_status=from_status,
+                    to_status=to,
+                    note=note,
+                    correlation_id=correlation_id,
+                )
         if moved:
             self.refresh_from_db()
         return bool(moved)
 
 
-class AuditEvent(models.Model):
-    """Who moved an asset from one status to another, when, and why."""
+# The action of an event that changed an environment's settings rather than an asset.
+SETTINGS_CHANGED = "settings"
 
-    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="events")
+
+class AuditEventQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(environment__in=Environment.objects.visible_to(user))
+
+
+class AuditEvent(models.Model):
+    """Who changed what, when, and why: an asset's arrival or status change, or an
+    environment's settings (then `asset` is empty and `to_status` is "settings")."""
+
+    asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     actor_label = models.CharField(max_length=200)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
     note = models.TextField(blank=True)
+    correlation_id = models.CharField(
+        "PingOne Correlation-Id",
+        max_length=100,
+        blank=True,
+        help_text="Of the PingOne call that caused the change, for Ping's support.",
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -240,14 +291,35 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"{self.actor_label}: {self.from_status or '-'} -> {self.to_status}"
 
+    @property
+    def from_label(self):
+        return _status_label(self.from_status)
+
+    @property
+    def to_label(self):
+        return _status_label(self.to_status)
+
     @classmethod
-    def record(cls, asset, actor, from_status, to_status, note=""):
-        """The one way an event is written: an asset's arrival (from "") or a status change."""
+    def record(
+        cls, actor, *, asset=None, environment=None, from_status="", to_status="", note="", correlation_id=""
+    ):
+        """The one way an event is written: an asset's arrival (from ""), a status change, or
+        (with `environment` and no asset) a change of an environment's settings."""
         return cls.objects.create(
-            asset_id=asset.pk,
+            asset_id=asset.pk if asset else None,
+            environment_id=environment.pk if environment else asset.environment_id,
             actor=actor,
             actor_label=actor_label(actor),
             from_status=from_status,
             to_status=to_status,
             note=note,
+            correlation_id=correlation_id or "",
         )
+
+
+def _status_label(value):
+    if value == SETTINGS_CHANGED:
+        return "Settings changed"
+    if value in Status.values:
+        return Status(value).label
+    return value or "—"

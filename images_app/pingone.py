@@ -76,6 +76,8 @@ class PingOneImage:
     environment_id: str
     created_at: datetime | None
     targets: dict = field(default_factory=dict)
+    # PingOne's Correlation-Id of the call that returned this image, for its support.
+    correlation_id: str = field(default="", compare=False)
 
     @property
     def original(self):
@@ -88,7 +90,7 @@ class PingOneImage:
         }
 
     @classmethod
-    def from_body(cls, body: dict) -> "PingOneImage":
+    def from_body(cls, body: dict, correlation_id: str = "") -> "PingOneImage":
         """Read PingOne's image JSON; GiveUp if it lacks the id or the original target."""
         try:
             targets = {
@@ -108,6 +110,7 @@ class PingOneImage:
                 environment_id=(body.get("environment") or {}).get("id", ""),
                 created_at=parse_timestamp(body.get("createdAt")),
                 targets=targets,
+                correlation_id=correlation_id,
             )
         except (KeyError, TypeError, ValueError, AttributeError):
             raise GiveUp("PingOne's answer did not describe an image.", code="UNEXPECTED_RESPONSE")
@@ -267,16 +270,17 @@ class ImagesClient:
                 "Content-Disposition": f"attachment; filename={filename}",
             },
         )
-        return PingOneImage.from_body(_json(response))
+        return PingOneImage.from_body(_json(response), response.headers.get("Correlation-Id", ""))
 
     def read_image(self, environment_id: str, image_id: str) -> PingOneImage:
         """GET one image; NotFound when PingOne has no such image."""
         response = self._send("GET", f"/environments/{environment_id}/images/{image_id}")
-        return PingOneImage.from_body(_json(response))
+        return PingOneImage.from_body(_json(response), response.headers.get("Correlation-Id", ""))
 
-    def delete_image(self, environment_id: str, image_id: str) -> None:
-        """DELETE one image; NotFound when it is already gone."""
-        self._send("DELETE", f"/environments/{environment_id}/images/{image_id}")
+    def delete_image(self, environment_id: str, image_id: str) -> str:
+        """DELETE one image and return PingOne's Correlation-Id; NotFound when it is already gone."""
+        response = self._send("DELETE", f"/environments/{environment_id}/images/{image_id}")
+        return response.headers.get("Correlation-Id", "")
 
     def _send(self, method, path, headers=None, **kwargs):
         url = f"{self.api_base_url}{path}"

@@ -21,9 +21,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import pingone
-from .imaging import EXTENSIONS, ImageRejected, clean_image, display_filename, safe_filename
-from .models import Asset, AuditEvent, Environment, Status
+from . import notifications, pingone
+from .imaging import EXTENSIONS, CleanImage, ImageRejected, clean_image, display_filename, safe_filename
+from .models import SETTINGS_CHANGED, Asset, AuditEvent, Environment, Status
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,11 @@ def stage_upload(environment: Environment, user: AbstractBaseUser, upload: Uploa
         image = clean_image(upload.read(), max_bytes=max_bytes, max_pixels=settings.PORTAL_MAX_IMAGE_PIXELS)
     except ImageRejected as exc:
         return UploadResult(filename, "rejected", code=exc.code, message=exc.message)
+    return _stage_clean_image(environment, user, filename, image, note="uploaded")
 
+
+def _stage_clean_image(environment, user, filename, image, *, note, source=None):
+    """Store clean bytes in staging and record the asset (queued, or waiting for review)."""
     existing = _active_duplicate(environment, image.sha256)
     if existing:
         return _duplicate(filename, existing)
@@ -140,8 +144,9 @@ def stage_upload(environment: Environment, user: AbstractBaseUser, upload: Uploa
                 byte_size=len(image.data),
                 status=status,
                 uploaded_by=user,
+                source=source,
             )
-            AuditEvent.record(asset, user, "", status, "uploaded")
+            AuditEvent.record(user, asset=asset, to_status=status, note=note)
     except IntegrityError:
         # Someone uploaded the same bytes a moment ago: theirs wins.
         default_storage.delete(stored_name)
@@ -152,6 +157,8 @@ def stage_upload(environment: Environment, user: AbstractBaseUser, upload: Uploa
 
     if status == Status.QUEUED:
         queue_push_after_commit(asset.pk)
+    else:
+        notifications.review_waiting(asset)
     message = "Waiting for an admin's review." if status == Status.AWAITING_REVIEW else "Queued."
     return UploadResult(filename, "staged", asset=asset, message=message)
 
@@ -180,8 +187,72 @@ def approve(asset: Asset, actor: AbstractBaseUser) -> bool:
 
 
 def reject(asset: Asset, actor: AbstractBaseUser, reason: str) -> bool:
-    """An admin refuses an asset waiting for review, with a reason; False if it no longer waits."""
-    return asset.transition(Status.REJECTED, from_status=Status.AWAITING_REVIEW, actor=actor, note=reason)
+    """An admin refuses an asset waiting for review, with a reason the uploader sees; its
+    staged file is deleted (the row and its history stay). False if it no longer waits."""
+    staged = asset.file.name
+    moved = asset.transition(
+        Status.REJECTED,
+        from_status=Status.AWAITING_REVIEW,
+        actor=actor,
+        note=reason,
+        error_code="rejected",
+        error_message=reason,
+        file="",
+    )
+    if moved:
+        transaction.on_commit(lambda: _delete_staged(staged))
+        notifications.asset_rejected(asset)
+    return moved
+
+
+def _delete_staged(name):
+    try:
+        default_storage.delete(name)
+    except Exception:
+        log.exception("Could not delete the staged file %s; it is no longer referenced", name)
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    """What one bulk decision did: assets moved, and assets skipped (already handled or unknown)."""
+
+    done: list[Asset]
+    skipped: list[int]
+
+
+def review_many(
+    asset_ids: Iterable[int], actor: AbstractBaseUser, action: str, reason: str = ""
+) -> ReviewOutcome:
+    """Approve or reject several assets, each with its own conditional transition: one that
+    another admin handled first (or that is not waiting) is skipped, never handled twice."""
+    asset_ids = list(dict.fromkeys(asset_ids))  # in the order given, once each
+    found = {a.pk: a for a in Asset.objects.filter(pk__in=asset_ids).select_related("environment")}
+    done, skipped = [], []
+    for asset_id in asset_ids:
+        asset = found.get(asset_id)
+        moved = False
+        if asset is not None:
+            moved = approve(asset, actor) if action == "approve" else reject(asset, actor, reason)
+        if moved:
+            done.append(asset)
+        else:
+            skipped.append(asset_id)
+    return ReviewOutcome(done, skipped)
+
+
+def set_review_required(environment: Environment, actor: AbstractBaseUser, required: bool) -> bool:
+    """Turn review on or off for an environment, audited; False when it already was so."""
+    with transaction.atomic():
+        changed = (
+            Environment.objects.filter(pk=environment.pk)
+            .exclude(review_required=required)
+            .update(review_required=required)
+        )
+        if changed:
+            note = "review turned on" if required else "review turned off"
+            AuditEvent.record(actor, environment=environment, to_status=SETTINGS_CHANGED, note=note)
+    environment.refresh_from_db()
+    return bool(changed)
 
 
 def retry(asset: Asset, actor: AbstractBaseUser) -> bool:
@@ -256,6 +327,7 @@ def push_asset(asset_id: int) -> PushOutcome | None:
             error_code=exc.code,
             error_message=exc.message,
             note=f"attempt {asset.attempts}: {exc}; next try in {delay:.0f} s",
+            correlation_id=exc.correlation_id,
         )
         return PushOutcome(Status.QUEUED, retry_in=delay)
     except pingone.GiveUp as exc:
@@ -278,19 +350,126 @@ def push_asset(asset_id: int) -> PushOutcome | None:
         error_code="",
         error_message="",
         note=f"PingOne image {image.id}",
+        correlation_id=image.correlation_id,
     )
     return PushOutcome(Status.LIVE)
 
 
 def _fail(asset, exc, note=""):
-    asset.transition(
+    if asset.transition(
         Status.FAILED,
         from_status=Status.PUSHING,
         error_code=exc.code or "ERROR",
         error_message=exc.message,
         note=note or str(exc),
-    )
+        correlation_id=exc.correlation_id,
+    ):
+        notifications.asset_failed(asset)
     return PushOutcome(Status.FAILED)
+
+
+# --- Deleting from PingOne and promoting --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeleteOutcome:
+    """Whether the asset is now deleted, and what to tell the admin."""
+
+    deleted: bool
+    message: str
+    code: str = ""
+
+
+def delete_from_pingone(asset: Asset, actor: AbstractBaseUser) -> DeleteOutcome:
+    """DELETE the live asset's image in PingOne, then mark it deleted (row and history kept).
+
+    PingOne's 404 means the image is already gone: the asset is marked deleted with a note
+    saying so. Any other error leaves the asset live and is returned to show.
+    """
+    if not asset.is_live:
+        return DeleteOutcome(False, "Only a live image can be deleted from PingOne.", "conflict")
+    note, correlation_id = "deleted from PingOne", ""
+    try:
+        correlation_id = images_client().delete_image(
+            asset.environment.pingone_environment_id, asset.pingone_image_id
+        )
+    except pingone.NotFound as exc:
+        note, correlation_id = "PingOne no longer had this image (404); marked deleted", exc.correlation_id
+    except pingone.PingOneError as exc:
+        log.warning("Deleting asset %s from PingOne failed: %s", asset.pk, exc)
+        return DeleteOutcome(False, f"PingOne refused the delete: {exc.code}: {exc.message}", "pingone_error")
+    moved = asset.transition(
+        Status.DELETED, from_status=Status.LIVE, actor=actor, note=note, correlation_id=correlation_id
+    )
+    if not moved:
+        return DeleteOutcome(False, "Someone else changed this image first.", "conflict")
+    return DeleteOutcome(
+        True, "Deleted from PingOne." if "404" not in note else "PingOne no longer had it; marked deleted."
+    )
+
+
+@dataclass(frozen=True)
+class PromoteResult:
+    """What promoting did for one target environment."""
+
+    environment: str  # the slug asked for
+    outcome: str  # "staged", "awaiting_review", "duplicate", "not_allowed" or "refused"
+    asset: Asset | None = None
+    message: str = ""
+
+    def as_json(self) -> dict:
+        return {
+            "environment": self.environment,
+            "result": self.outcome,
+            "asset": self.asset.pk if self.asset else None,
+            "message": self.message,
+        }
+
+
+def promote(asset: Asset, actor: AbstractBaseUser, slugs: Iterable[str]) -> list[PromoteResult]:
+    """Copy a live asset's clean bytes to other environments, one new asset each, linked to it.
+
+    Each target follows its own review rule and duplicate check; one the user may not upload
+    to is answered `not_allowed` (an environment that does not exist, too).
+    """
+    allowed = {e.slug: e for e in Environment.objects.visible_to(actor)}
+    image = _staged_image(asset)
+    results = []
+    for slug in dict.fromkeys(slugs):
+        target = allowed.get(slug)
+        if target is None:
+            results.append(
+                PromoteResult(slug, "not_allowed", message="You may not upload to this environment.")
+            )
+        elif target.pk == asset.environment_id:
+            results.append(
+                PromoteResult(slug, "refused", message="The image is already in this environment.")
+            )
+        elif image is None:
+            results.append(PromoteResult(slug, "refused", message="The staged copy of this image is gone."))
+        else:
+            staged = _stage_clean_image(
+                target, actor, asset.filename, image, note=f"promoted from asset {asset.pk}", source=asset
+            )
+            results.append(_promote_result(slug, staged))
+    return results
+
+
+def _staged_image(asset):
+    """The asset's clean bytes from staging, checked against its sha256; None if gone or changed."""
+    try:
+        with asset.file.open("rb") as staged:
+            data = staged.read()
+    except (FileNotFoundError, ValueError):
+        return None
+    image = CleanImage(data, asset.format, asset.width, asset.height, asset.frames)
+    return image if image.sha256 == asset.sha256 else None
+
+
+def _promote_result(slug, staged):
+    if staged.outcome == "staged" and staged.asset.is_awaiting_review:
+        return PromoteResult(slug, "awaiting_review", staged.asset, staged.message)
+    return PromoteResult(slug, staged.outcome, staged.asset, staged.message)
 
 
 def retry_delay(attempt: int, retry_after: float | None = None) -> float:
@@ -322,12 +501,14 @@ def recover_stalled(now: datetime | None = None) -> tuple[int, int]:
             queue_push(asset_id)
     interrupted = 0
     for asset in Asset.objects.filter(status=Status.PUSHING, updated_at__lt=now - STALLED_PUSHING):
-        interrupted += asset.transition(
+        if asset.transition(
             Status.FAILED,
             from_status=Status.PUSHING,
             error_code="PUSH_INTERRUPTED",
             error_message="The push stopped before PingOne answered. PingOne may or may not "
             "have the image; retry to push it again.",
             note="no answer from the worker",
-        )
+        ):
+            interrupted += 1
+            notifications.asset_failed(asset)
     return len(lost), interrupted

@@ -2,18 +2,26 @@
 
 from django.urls import path
 
-from . import views
+from .views import assets, audit, environments, galleries, review, uploads
 
 app_name = "images"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("environments/<slug:slug>/", views.gallery, name="gallery"),
-    path("environments/<slug:slug>/upload/", views.upload, name="upload"),
-    path("environments/<slug:slug>/assets.json", views.assets_json, name="assets_json"),
-    path("assets/<int:asset_id>/", views.asset_detail, name="asset_detail"),
-    path("assets/<int:asset_id>/file/", views.asset_file, name="asset_file"),
-    path("assets/<int:asset_id>/retry/", views.retry, name="asset_retry"),
-    path("assets/<int:asset_id>/approve/", views.approve, name="asset_approve"),
-    path("assets/<int:asset_id>/reject/", views.reject, name="asset_reject"),
+    path("", galleries.home, name="home"),
+    path("environments/<slug:slug>/", galleries.gallery, name="gallery"),
+    path("environments/<slug:slug>/upload/", uploads.upload, name="upload"),
+    path("environments/<slug:slug>/assets.json", galleries.assets_json, name="assets_json"),
+    path(
+        "environments/<slug:slug>/settings/", environments.environment_settings, name="environment_settings"
+    ),
+    path("my-uploads/", galleries.my_uploads, name="my_uploads"),
+    path("review/", review.review, name="review"),
+    path("audit/", audit.audit, name="audit"),
+    path("assets/<int:asset_id>/", assets.asset_detail, name="asset_detail"),
+    path("assets/<int:asset_id>/file/", assets.asset_file, name="asset_file"),
+    path("assets/<int:asset_id>/retry/", assets.retry, name="asset_retry"),
+    path("assets/<int:asset_id>/approve/", assets.approve, name="asset_approve"),
+    path("assets/<int:asset_id>/reject/", assets.reject, name="asset_reject"),
+    path("assets/<int:asset_id>/delete/", assets.delete, name="asset_delete"),
+    path("assets/<int:asset_id>/promote/", assets.promote, name="asset_promote"),
 ]

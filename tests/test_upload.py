@@ -204,7 +204,11 @@ def test_the_home_page_counts_assets_per_status(designer_client):
     assert counts == {"production": (2, 2, 0), "staging": (1, 0, 1)}
     # Shown in the table's column order: awaiting review, queued, pushing, live, failed, ...
     shown = {e.slug: e.status_counts for e in response.context["environments"]}
-    assert shown == {"production": [0, 2, 0, 0, 0, 0, 0], "staging": [1, 0, 0, 0, 0, 0, 0]}
+    statuses = ["awaiting_review", "queued", "pushing", "live", "failed", "rejected", "deleted"]
+    assert shown == {
+        "production": list(zip(statuses, [0, 2, 0, 0, 0, 0, 0], strict=True)),
+        "staging": list(zip(statuses, [1, 0, 0, 0, 0, 0, 0], strict=True)),
+    }
     page = response.content.decode()
     assert "Production" in page and "Staging" in page and "Secret" not in page
 

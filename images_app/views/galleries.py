@@ -1,0 +1,90 @@
+"""The home page, the galleries and their JSON."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import render
+
+from ..forms import GallerySearchForm
+from ..models import Asset, Environment, Status
+from ..responses import error_response
+from .access import visible_environment
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return render(request, "images_app/landing.html")
+    environments = Environment.objects.visible_to(request.user).with_status_counts()
+    return render(request, "images_app/home.html", {"environments": environments, "statuses": Status})
+
+
+def assets_page(request, environment, query):
+    """The page of the environment's assets that ?status=, ?q= (checked) and ?page= ask for."""
+    assets = Asset.objects.for_gallery(environment, status=request.GET.get("status", ""), query=query)
+    paginator = Paginator(assets, settings.PORTAL_GALLERY_PAGE_SIZE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def refused_search(request, search):
+    return error_response(request, 400, "bad_search", search.errors["q"][0])
+
+
+@login_required
+def gallery(request, slug):
+    environment = visible_environment(request, slug)
+    search = GallerySearchForm(request.GET)
+    if not search.is_valid():
+        return refused_search(request, search)
+    page = assets_page(request, environment, search.cleaned_data["q"])
+    return render(
+        request,
+        "images_app/gallery.html",
+        {
+            "environment": environment,
+            "page": page,
+            "statuses": Status,
+            "status_filter": request.GET.get("status", ""),
+            "query": request.GET.get("q", ""),
+            "any_pending": any(asset.is_pending for asset in page),
+        },
+    )
+
+
+def asset_json(asset):
+    return {
+        "id": asset.pk,
+        "filename": asset.filename,
+        "status": asset.status,
+        "pingone_image_id": asset.pingone_image_id or None,
+        "targets": asset.targets or None,
+        "error": asset.error,
+        "sha256": asset.sha256,
+        "width": asset.width,
+        "height": asset.height,
+        "created_at": asset.created_at.isoformat(),
+        "attempts": asset.attempts,
+        "href": asset.href or None,
+        "thumbnail": asset.thumbnail_url,
+        "url": asset.get_absolute_url(),
+    }
+
+
+@login_required
+def assets_json(request, slug):
+    environment = visible_environment(request, slug)
+    search = GallerySearchForm(request.GET)
+    if not search.is_valid():
+        return refused_search(request, search)
+    page = assets_page(request, environment, search.cleaned_data["q"])
+    next_url = None
+    if page.has_next():
+        query = request.GET.copy()
+        query["page"] = page.next_page_number()
+        next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+    return JsonResponse({"assets": [asset_json(a) for a in page], "next": next_url})
+
+
+@login_required
+def my_uploads(request):
+    return JsonResponse({})
