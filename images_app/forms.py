@@ -1,8 +1,13 @@
-"""Forms: the multi-file upload field and the reasons admins give."""
+"""Forms: the multi-file upload, the gallery search, review and promote decisions, the audit filters."""
+
+from datetime import UTC, datetime, time, timedelta
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from .models import SETTINGS_CHANGED, Environment, Status
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -99,3 +104,77 @@ class EnvironmentSettingsForm(forms.Form):
     review_required = forms.BooleanField(
         required=False, label="Uploads wait for an admin's review before they are pushed"
     )
+
+
+class AuditFilterForm(forms.Form):
+    """The audit trail's filters: environment, who, action and a range of days (all optional)."""
+
+    MAX_USER = 200
+
+    environment = forms.ModelChoiceField(
+        queryset=Environment.objects.order_by("name"),
+        to_field_name="slug",
+        required=False,
+        empty_label="All environments",
+        widget=forms.Select(attrs={"aria-label": "Environment"}),
+        error_messages={"invalid_choice": "There is no such environment."},
+    )
+    user = forms.CharField(
+        required=False,
+        max_length=MAX_USER,
+        strip=True,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Who (email)", "aria-label": "Who"}),
+        error_messages={"max_length": f"Search for someone with at most {MAX_USER} characters."},
+    )
+    action = forms.ChoiceField(
+        required=False,
+        choices=[("", "All actions"), *Status.choices, (SETTINGS_CHANGED, "Settings changed")],
+        widget=forms.Select(attrs={"aria-label": "Action"}),
+        error_messages={"invalid_choice": "There is no such action."},
+    )
+    since = forms.DateField(
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date", "aria-label": "From day"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Give the first day as YYYY-MM-DD."},
+    )
+    until = forms.DateField(
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date", "aria-label": "To day"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Give the last day as YYYY-MM-DD."},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            message = "The last day is before the first day."
+            self.add_error("until", ValidationError(message, code="until_before_since"))
+        return cleaned
+
+    def filter(self, events):
+        """The events the (valid) filters select; the days are whole days in the portal's time zone."""
+        data = self.cleaned_data
+        return (
+            events.in_environment(data["environment"])
+            .by_actor(data["user"])
+            .with_action(data["action"])
+            .between(_start_of_day(data["since"]), _start_of_day(data["until"], days_later=1))
+        )
+
+    def error_message(self):
+        """Every refusal in one sentence, for the error page."""
+        return " ".join(error for errors in self.errors.values() for error in errors)
+
+
+def _start_of_day(day, days_later=0):
+    """The first instant of the day `days_later` after `day`, in the portal's time zone; None
+    when there is no day, or it lies beyond what a datetime holds (then nothing is bounded)."""
+    if day is None:
+        return None
+    try:
+        midnight = datetime.combine(day, time.min) + timedelta(days=days_later)
+        return timezone.make_aware(midnight).astimezone(UTC)
+    except OverflowError:
+        return None

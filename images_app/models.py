@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models, transaction
-from django.db.models import Count, Q
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -79,6 +79,8 @@ class Status(models.TextChoices):
 
 
 PENDING_STATUSES = (Status.AWAITING_REVIEW, Status.QUEUED, Status.PUSHING)
+# What an uploader has to act on or wait for, in the order "My uploads" names them.
+NEEDS_ATTENTION = (Status.FAILED, Status.REJECTED, Status.AWAITING_REVIEW)
 # An asset in one of these no longer blocks a new upload of the same bytes.
 RETIRED_STATUSES = (Status.REJECTED, Status.DELETED)
 
@@ -128,6 +130,17 @@ class AssetQuerySet(models.QuerySet):
 
     def uploaded_by(self, user):
         return self.filter(uploaded_by=user)
+
+    def needing_attention_first(self):
+        """Failed, rejected and waiting uploads first, then the rest; newest first within each."""
+        needs_attention = Case(
+            When(status__in=NEEDS_ATTENTION, then=Value(0)), default=Value(1), output_field=IntegerField()
+        )
+        return self.alias(needs_attention=needs_attention).order_by("needs_attention", "-created_at", "-id")
+
+    def attention_counts(self):
+        """How many are in each status that needs the uploader's attention: {status: count}."""
+        return self.aggregate(**{s.value: Count("pk", filter=Q(status=s)) for s in NEEDS_ATTENTION})
 
     def for_gallery(self, environment, *, status="", query=""):
         """One environment's assets as its gallery lists them: filtered, searched, newest first."""
@@ -227,6 +240,13 @@ class Asset(models.Model):
         return reverse("images:asset_file", args=[self.pk])
 
     @property
+    def error_text(self):
+        """The error as people read it: the admin's reason for a rejection, else code: message."""
+        if self.is_rejected:
+            return f"Rejected: {self.error_message}"
+        return f"{self.error_code}: {self.error_message}" if self.error else ""
+
+    @property
     def error(self):
         if not (self.error_code or self.error_message):
             return None
@@ -262,6 +282,42 @@ SETTINGS_CHANGED = "settings"
 class AuditEventQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(environment__in=Environment.objects.visible_to(user))
+
+    def newest_first(self):
+        """Newest first, with what a listing shows of each event fetched in the same query."""
+        return self.select_related("environment", "asset").order_by("-created_at", "-id")
+
+    def in_environment(self, environment):
+        """Only `environment`'s events; every event when it is None."""
+        if environment is None:
+            return self
+        return self.filter(environment=environment)
+
+    def by_actor(self, text):
+        """Events whose actor's email or username, or the recorded label, contains `text`."""
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(actor_label__icontains=text)
+            | Q(actor__email__icontains=text)
+            | Q(actor__username__icontains=text)
+        )
+
+    def with_action(self, action):
+        """Only events that moved to `action` (a status, or SETTINGS_CHANGED); all when empty."""
+        if not action:
+            return self
+        return self.filter(to_status=action)
+
+    def between(self, start=None, end=None):
+        """Events created at or after `start` and before `end` (aware datetimes); None is open."""
+        queryset = self
+        if start is not None:
+            queryset = queryset.filter(created_at__gte=start)
+        if end is not None:
+            queryset = queryset.filter(created_at__lt=end)
+        return queryset
 
 
 class AuditEvent(models.Model):
@@ -301,15 +357,25 @@ class AuditEvent(models.Model):
 
     @classmethod
     def record(
-        cls, actor, *, asset=None, environment=None, from_status="", to_status="", note="", correlation_id=""
+        cls,
+        actor,
+        *,
+        asset=None,
+        environment=None,
+        from_status="",
+        to_status="",
+        note="",
+        correlation_id="",
+        by="",
     ):
         """The one way an event is written: an asset's arrival (from ""), a status change, or
-        (with `environment` and no asset) a change of an environment's settings."""
+        (with `environment` and no asset) a change of an environment's settings. `by` names an
+        actor that is no user (a command)."""
         return cls.objects.create(
             asset_id=asset.pk if asset else None,
             environment_id=environment.pk if environment else asset.environment_id,
             actor=actor,
-            actor_label=actor_label(actor),
+            actor_label=by or actor_label(actor),
             from_status=from_status,
             to_status=to_status,
             note=note,

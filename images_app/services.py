@@ -240,8 +240,11 @@ def review_many(
     return ReviewOutcome(done, skipped)
 
 
-def set_review_required(environment: Environment, actor: AbstractBaseUser, required: bool) -> bool:
-    """Turn review on or off for an environment, audited; False when it already was so."""
+def set_review_required(
+    environment: Environment, actor: AbstractBaseUser | None, required: bool, *, by: str = ""
+) -> bool:
+    """Turn review on or off for an environment, audited; False when it already was so.
+    `by` names an actor that is no user (a command)."""
     with transaction.atomic():
         changed = (
             Environment.objects.filter(pk=environment.pk)
@@ -250,7 +253,7 @@ def set_review_required(environment: Environment, actor: AbstractBaseUser, requi
         )
         if changed:
             note = "review turned on" if required else "review turned off"
-            AuditEvent.record(actor, environment=environment, to_status=SETTINGS_CHANGED, note=note)
+            AuditEvent.record(actor, environment=environment, to_status=SETTINGS_CHANGED, note=note, by=by)
     environment.refresh_from_db()
     return bool(changed)
 

@@ -1,8 +1,10 @@
 """Celery tasks: thin wrappers that take an id and call the service."""
 
+import smtplib
+
 from celery import shared_task
 
-from . import services
+from . import notifications, services
 
 
 # Soft limit first, so the push can record why it stopped before the hard limit kills it.
@@ -23,3 +25,31 @@ def push_asset_task(self, asset_id):
 @shared_task(name=services.RECOVER_TASK, soft_time_limit=50, time_limit=60)
 def recover_stalled_task():
     services.recover_stalled()
+
+
+# Mail waits out a mail server that is down instead of being lost; it has its own queue.
+MAIL_RETRY = {
+    # Refused or dropped connections, timeouts, TLS and SMTP errors: the server may be back later.
+    "autoretry_for": (OSError, smtplib.SMTPException),
+    # Every recipient refused: asking again will not change the answer.
+    "dont_autoretry_for": (smtplib.SMTPRecipientsRefused,),
+    # 1 s, 2 s, 4 s, ...: after a blip the mail goes out within seconds.
+    "retry_backoff": 1,
+    # Then every 5 minutes, so a long outage costs a few attempts, not a storm of them.
+    "retry_backoff_max": 300,
+    # A few messages cannot overwhelm a server, and without jitter the outage covered is known.
+    "retry_jitter": False,
+    # 1 + 2 + ... + 256 s, then 3 x 300 s: about 24 minutes of outage before the mail is dropped
+    # (Celery logs that failure).
+    "max_retries": 12,
+}
+
+
+@shared_task(name=notifications.REVIEW_DIGEST_TASK, **MAIL_RETRY)
+def send_review_digest_task(environment_id):
+    notifications.send_review_digest(environment_id)
+
+
+@shared_task(name=notifications.ASSET_NOTICE_TASK, **MAIL_RETRY)
+def send_asset_notice_task(asset_id, kind):
+    notifications.send_asset_notice(asset_id, kind)

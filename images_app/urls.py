@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import assets, audit, environments, galleries, review, uploads
+from .views import assets, audit, environments, galleries, my_uploads, review, uploads
 
 app_name = "images"
 
@@ -14,7 +14,7 @@ urlpatterns = [
     path(
         "environments/<slug:slug>/settings/", environments.environment_settings, name="environment_settings"
     ),
-    path("my-uploads/", galleries.my_uploads, name="my_uploads"),
+    path("my-uploads/", my_uploads.my_uploads, name="my_uploads"),
     path("review/", review.review, name="review"),
     path("audit/", audit.audit, name="audit"),
     path("assets/<int:asset_id>/", assets.asset_detail, name="asset_detail"),

@@ -205,11 +205,15 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_QUEUES = (
     Queue("images", Exchange("images"), routing_key="images"),
     Queue("maintenance", Exchange("maintenance"), routing_key="maintenance"),
+    # Mail apart too: a slow or unreachable mail server never delays a push.
+    Queue("mail", Exchange("mail"), routing_key="mail"),
 )
 CELERY_TASK_DEFAULT_QUEUE = "images"
 CELERY_TASK_ROUTES = {
     "images_app.push_asset": {"queue": "images"},
     "images_app.recover_stalled": {"queue": "maintenance"},
+    "images_app.send_review_digest": {"queue": "mail"},
+    "images_app.send_asset_notice": {"queue": "mail"},
 }
 # Acknowledge after the task ran, so a worker that dies mid-push hands the message back.
 CELERY_TASK_ACKS_LATE = True
@@ -234,6 +238,35 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
+
+# --- Email -------------------------------------------------------------------------------
+
+# Mail is printed to the log unless EMAIL_HOST names an SMTP server. Workers send it, never a
+# request, so a mail server that is down delays mail and nothing else.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS) or EMAIL_USE_SSL (implicit TLS), not both")
+# Seconds for each network operation with the mail server: a hung server fails the attempt,
+# which is retried later, instead of holding a worker.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Image Portal <image-portal@localhost>")
+# Links in mail are absolute: workers have no request to take the host from.
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Besides the members of PORTAL_ADMIN_GROUP, who get the review digest.
+PORTAL_ADMIN_EMAILS = env_list("PORTAL_ADMIN_EMAILS", [])
+# At most one review digest per environment in this many seconds; uploads in between wait
+# for the next one.
+PORTAL_REVIEW_DIGEST_SECONDS = env_int("PORTAL_REVIEW_DIGEST_SECONDS", 120)
 
 # --- Storage -----------------------------------------------------------------------------
 

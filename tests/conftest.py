@@ -62,7 +62,7 @@ class Broker:
         from portal.celery import app
 
         with app.connection_for_write() as connection:
-            for queue in ("images", "maintenance"):
+            for queue in ("images", "maintenance", "mail"):
                 connection.default_channel.queue_declare(queue)
                 connection.default_channel.queue_purge(queue)
 

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from images_app.models import Environment
+from images_app.models import AuditEvent, Environment
 
 
 @pytest.mark.django_db
@@ -18,6 +18,12 @@ def test_add_environment_creates_and_then_updates_by_slug():
     assert (env.name, env.pingone_environment_id, env.review_required) == ("Prod", "env-2", True)
     assert list(env.access_groups.values_list("name", flat=True)) == ["Web"]
     assert Environment.objects.count() == 1
+    (event,) = AuditEvent.objects.filter(environment=env)
+    assert (event.to_status, event.note, event.actor_label) == (
+        "settings",
+        "review turned on",
+        "manage.py add_environment",
+    )
 
 
 @pytest.mark.django_db

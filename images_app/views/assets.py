@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from .. import services
-from ..forms import RejectForm
-from ..models import Status
+from ..forms import PromoteForm, RejectForm
+from ..models import Asset, Environment
 from ..responses import json_error, wants_json
 from ..roles import is_portal_admin
 from .access import visible_asset
@@ -19,14 +19,21 @@ from .galleries import asset_json
 @login_required
 def asset_detail(request, asset_id):
     asset = visible_asset(request, asset_id)
+    admin = is_portal_admin(request.user)
+    targets = Environment.objects.visible_to(request.user).exclude(pk=asset.environment_id)
     return render(
         request,
         "images_app/asset_detail.html",
         {
             "asset": asset,
-            "events": asset.events.select_related("actor"),
+            "events": asset.events.select_related("actor").order_by("-created_at", "-id"),
+            "promotions": asset.promotions.visible_to(request.user).select_related("environment"),
+            "source_visible": asset.source_id
+            and Asset.objects.visible_to(request.user).filter(pk=asset.source_id).exists(),
             "can_retry": asset.is_failed and can_retry(request.user, asset),
-            "can_review": asset.status == Status.AWAITING_REVIEW and is_portal_admin(request.user),
+            "can_review": asset.is_awaiting_review and admin,
+            "can_delete": asset.is_live and admin,
+            "promote_targets": list(targets) if asset.is_live else [],
             "reject_form": RejectForm(),
         },
     )
@@ -36,6 +43,8 @@ def asset_detail(request, asset_id):
 def asset_file(request, asset_id):
     """The staged bytes, for thumbnails before PingOne hosts the image."""
     asset = visible_asset(request, asset_id)
+    if not asset.file:
+        raise Http404("The staged file was removed.")
     try:
         handle = asset.file.open("rb")
     except FileNotFoundError:
@@ -102,10 +111,47 @@ def reject(request, asset_id):
 @login_required
 @require_POST
 def delete(request, asset_id):
-    raise PermissionDenied("Only admins can delete.")
+    """Admins take a live image down from PingOne; the asset stays, marked deleted."""
+    asset = visible_asset(request, asset_id)
+    if not is_portal_admin(request.user):
+        raise PermissionDenied("Only admins can delete.")
+    outcome = services.delete_from_pingone(asset, request.user)
+    if outcome.deleted or not wants_json(request):
+        return action_done(request, asset, outcome.deleted, outcome.message)
+    status = 409 if outcome.code == "conflict" else 502
+    return json_error(outcome.code, outcome.message, status)
 
 
 @login_required
 @require_POST
 def promote(request, asset_id):
-    raise PermissionDenied("Not yet.")
+    """Copy a live asset to other environments the user may upload to; one answer per target."""
+    asset = visible_asset(request, asset_id)
+    form = PromoteForm(request.POST)
+    if not asset.is_live:
+        return action_done(request, asset, False, "Only a live image can be promoted.")
+    if not form.is_valid():
+        message = form.errors["environments"][0]
+        if wants_json(request):
+            return json_error("no_environments", message, 400)
+        messages.error(request, message)
+        return redirect(asset)
+    results = services.promote(asset, request.user, form.cleaned_data["environments"])
+    if wants_json(request):
+        return JsonResponse({"asset": asset_json(asset), "environments": [r.as_json() for r in results]})
+    for result in results:
+        level = messages.SUCCESS if result.outcome in ("staged", "awaiting_review") else messages.WARNING
+        messages.add_message(
+            request, level, f"{result.environment}: {PROMOTED[result.outcome]} {result.message}"
+        )
+    return redirect(asset)
+
+
+PROMOTED = {
+    "staged": "promoted.",
+    "awaiting_review": "promoted, waiting for review.",
+    "duplicate": "already there.",
+    "not_allowed": "not allowed.",
+    "refused": "not promoted.",
+    "rejected": "not promoted.",
+}

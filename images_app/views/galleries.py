@@ -52,13 +52,16 @@ def gallery(request, slug):
 
 
 def asset_json(asset):
+    """An asset as assets.json lists it (the contract's fields, and labels the page shows)."""
     return {
         "id": asset.pk,
         "filename": asset.filename,
         "status": asset.status,
+        "status_label": asset.get_status_display(),
         "pingone_image_id": asset.pingone_image_id or None,
         "targets": asset.targets or None,
         "error": asset.error,
+        "error_text": asset.error_text,
         "sha256": asset.sha256,
         "width": asset.width,
         "height": asset.height,
@@ -83,8 +86,3 @@ def assets_json(request, slug):
         query["page"] = page.next_page_number()
         next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
     return JsonResponse({"assets": [asset_json(a) for a in page], "next": next_url})
-
-
-@login_required
-def my_uploads(request):
-    return JsonResponse({})

@@ -14,15 +14,13 @@
   const gallery = document.getElementById("gallery");
   if (!gallery) return;
   const PENDING = ["awaiting_review", "queued", "pushing"];
-  const LABELS = { awaiting_review: "Awaiting review", queued: "Queued", pushing: "Pushing",
-                   live: "Live", failed: "Failed", rejected: "Rejected", deleted: "Deleted" };
 
   function field(card, name) { return card.querySelector('[data-field="' + name + '"]'); }
 
   function update(card, asset) {
     card.className = "card status-" + asset.status;
     card.dataset.status = asset.status;
-    field(card, "status").textContent = LABELS[asset.status] || asset.status;
+    field(card, "status").textContent = asset.status_label;
     const id = field(card, "pingone_image_id");
     id.hidden = !asset.pingone_image_id;
     id.querySelector("code").textContent = asset.pingone_image_id || "";
@@ -35,9 +33,9 @@
     link.querySelector("button").dataset.copy = href;
     const error = field(card, "error");
     error.hidden = !asset.error;
-    error.textContent = asset.error ? asset.error.code + ": " + asset.error.message : "";
+    error.textContent = asset.error_text;
     const img = card.querySelector("img");
-    if (asset.thumbnail && img.getAttribute("src") !== asset.thumbnail) img.src = asset.thumbnail;
+    if (img && asset.thumbnail && img.getAttribute("src") !== asset.thumbnail) img.src = asset.thumbnail;
   }
 
   function poll() {

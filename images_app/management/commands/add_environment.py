@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_slug
 from django.db import transaction
 
+from images_app import services
 from images_app.models import Environment
 
 
@@ -30,12 +31,16 @@ class Command(BaseCommand):
             raise CommandError(f"{slug!r} is not a valid slug (letters, digits, - and _)")
         environment, created = Environment.objects.update_or_create(
             slug=slug,
-            defaults={
+            defaults={"name": name, "pingone_environment_id": pingone_environment_id.strip()},
+            create_defaults={
                 "name": name,
                 "pingone_environment_id": pingone_environment_id.strip(),
                 "review_required": review_required,
             },
         )
+        if not created:
+            # A change of the review rule is audited, whoever makes it.
+            services.set_review_required(environment, None, review_required, by="manage.py add_environment")
         if groups is not None:
             names = [g.strip() for g in groups.split(",") if g.strip()]
             environment.access_groups.set([Group.objects.get_or_create(name=n)[0] for n in names])

@@ -1,0 +1,53 @@
+"""The uploader's own uploads across environments, those needing attention first."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import render
+
+from ..models import NEEDS_ATTENTION, Asset, Status
+from ..responses import wants_json
+from .galleries import asset_json
+
+ATTENTION_LABELS = {
+    Status.FAILED: "failed",
+    Status.REJECTED: "rejected",
+    Status.AWAITING_REVIEW: "waiting for review",
+}
+
+
+def attention_counts(assets):
+    """(status, label, count) for each status that needs the uploader's attention."""
+    counts = assets.attention_counts()
+    return [(s.value, ATTENTION_LABELS[s], counts[s.value]) for s in NEEDS_ATTENTION]
+
+
+@login_required
+def my_uploads(request):
+    """The signed-in user's uploads in the environments they may still open; ?status=, ?page=."""
+    mine = Asset.objects.uploaded_by(request.user).visible_to(request.user)
+    status = request.GET.get("status", "")
+    if status not in Status.values:
+        status = ""
+    assets = mine.with_status(status).needing_attention_first().select_related("environment")
+    page = Paginator(assets, settings.PORTAL_GALLERY_PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = attention_counts(mine)
+    if wants_json(request):
+        next_url = None
+        if page.has_next():
+            query = request.GET.copy()
+            query["page"] = page.next_page_number()
+            next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+        return JsonResponse(
+            {
+                "assets": [{**asset_json(a), "environment": a.environment.slug} for a in page],
+                "counts": {value: count for value, _, count in counts},
+                "next": next_url,
+            }
+        )
+    return render(
+        request,
+        "images_app/my_uploads.html",
+        {"page": page, "counts": counts, "statuses": Status, "status_filter": status},
+    )
