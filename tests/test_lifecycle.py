@@ -294,3 +294,16 @@ def test_every_state_change_has_exactly_one_audit_event(client, admin_user, stag
     assert AuditEvent.objects.count() == 7
     pushed_event = pushed.events.get(to_status="live")
     assert pushed_event.correlation_id and pushed_event.environment == pushed.environment
+
+
+def test_home_counts_link_to_the_filtered_gallery_and_admins_see_what_waits(client, admin_user, stage):
+    stage("staging", images.png(colour=(1, 2, 3)))
+    stage("staging", images.png(colour=(3, 2, 1)))
+    client.force_login(admin_user)
+
+    home = client.get("/").content.decode()
+
+    assert 'href="/environments/staging/?status=awaiting_review"' in home
+    assert "2 uploads wait for review" in home and 'href="/review/"' in home
+    filtered = client.get("/environments/staging/?status=awaiting_review").context["page"]
+    assert len(filtered) == 2
