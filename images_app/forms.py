@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from .models import SETTINGS_CHANGED, Environment, Status
+from .models import EVENT_ACTIONS, Environment
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -128,7 +128,7 @@ class AuditFilterForm(forms.Form):
     )
     action = forms.ChoiceField(
         required=False,
-        choices=[("", "All actions"), *Status.choices, (SETTINGS_CHANGED, "Settings changed")],
+        choices=[("", "All actions"), *EVENT_ACTIONS],
         widget=forms.Select(attrs={"aria-label": "Action"}),
         error_messages={"invalid_choice": "There is no such action."},
     )
@@ -178,3 +178,32 @@ def _start_of_day(day, days_later=0):
         return timezone.make_aware(midnight).astimezone(UTC)
     except OverflowError:
         return None
+
+
+PINGONE_ID = r"^[A-Za-z0-9][A-Za-z0-9-]*$"
+
+
+class ApplyForm(forms.Form):
+    """Where to put a live asset on the sign-on screens (DESIGN.md's apply contract)."""
+
+    target = forms.ChoiceField(
+        choices=[(t, t) for t in ("theme_logo", "theme_background", "settings_logo", "app_icon")],
+        error_messages={"required": "Choose where to put the image.", "invalid_choice": "Unknown target."},
+    )
+    # Ids go into PingOne's URL paths: nothing but a PingOne id's characters.
+    theme = forms.RegexField(
+        PINGONE_ID, required=False, max_length=64, error_messages={"invalid": "Unknown theme."}
+    )
+    activate = forms.BooleanField(required=False)
+    application = forms.RegexField(
+        PINGONE_ID, required=False, max_length=64, error_messages={"invalid": "Unknown application."}
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        return {
+            "target": cleaned.get("target"),
+            "theme_id": cleaned.get("theme", ""),
+            "activate": cleaned.get("activate", False),
+            "application_id": cleaned.get("application", ""),
+        }

@@ -221,14 +221,15 @@ class Asset(models.Model):
         return self.status == Status.REJECTED
 
     @property
-    def href(self):
-        """PingOne's link to the image, when it is one a page may show: https (or the
-        emulator's http in development); anything else is not rendered."""
+    def pingone_href(self):
+        """PingOne's link to the image as PingOne gave it (what a theme or an icon refers to)."""
         href = (self.targets or {}).get("original", {}).get("href", "")
-        if not isinstance(href, str):
-            return ""
-        allowed = ("https://", "http://") if settings.PORTAL_ALLOW_HTTP_IMAGE_LINKS else ("https://",)
-        return href if href.lower().startswith(allowed) else ""
+        return href if isinstance(href, str) else ""
+
+    @property
+    def href(self):
+        """PingOne's link to the image, when it is one a page may show (see displayable_href)."""
+        return displayable_href(self.pingone_href)
 
     @property
     def thumbnail_url(self):
@@ -275,8 +276,15 @@ class Asset(models.Model):
         return bool(moved)
 
 
-# The action of an event that changed an environment's settings rather than an asset.
+# The actions of events that are no status change: an environment's settings changed, and a
+# live asset put on a sign-on screen (a theme, the branding settings or an application).
 SETTINGS_CHANGED = "settings"
+APPLIED = "applied"
+EVENT_ACTIONS = [
+    *Status.choices,
+    (SETTINGS_CHANGED, "Settings changed"),
+    (APPLIED, "Put on a sign-on screen"),
+]
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -384,8 +392,62 @@ class AuditEvent(models.Model):
 
 
 def _status_label(value):
-    if value == SETTINGS_CHANGED:
-        return "Settings changed"
-    if value in Status.values:
-        return Status(value).label
-    return value or "—"
+    return dict(EVENT_ACTIONS).get(value, value or "—")
+
+
+def displayable_href(href):
+    """`href` if a page may show it as a link or image: https, or the emulator's http in
+    development (PORTAL_ALLOW_HTTP_IMAGE_LINKS); "" for anything else."""
+    if not isinstance(href, str):
+        return ""
+    allowed = ("https://", "http://") if settings.PORTAL_ALLOW_HTTP_IMAGE_LINKS else ("https://",)
+    return href if href.lower().startswith(allowed) else ""
+
+
+class BrandingUseQuerySet(models.QuerySet):
+    def as_used_by(self):
+        """The contract's `used_by` entries: kind, id, name, slot."""
+        return [use.as_json() for use in self]
+
+
+class BrandingUse(models.Model):
+    """One image slot on PingOne's sign-on screens (a theme's logo or background, the branding
+    settings logo, an application's icon) and the image it showed when last read from PingOne."""
+
+    class Kind(models.TextChoices):
+        THEME = "theme", "Theme"
+        SETTINGS = "settings", "Branding settings"
+        APPLICATION = "application", "Application"
+
+    class Slot(models.TextChoices):
+        LOGO = "logo", "Logo"
+        BACKGROUND = "background", "Background"
+        ICON = "icon", "Icon"
+
+    environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="branding_uses")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    object_id = models.CharField(
+        max_length=64, help_text="The theme's or application's PingOne id; the environment's for settings."
+    )
+    name = models.CharField(max_length=255, blank=True)
+    slot = models.CharField(max_length=20, choices=Slot.choices)
+    image_id = models.CharField(max_length=64)
+    image_href = models.TextField(blank=True)
+    # Empty when the image is not one this portal uploaded (or it was deleted from the portal).
+    asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="uses")
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    objects = BrandingUseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "name", "slot"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.name}: {self.get_slot_display()}"
+
+    @property
+    def href(self):
+        return displayable_href(self.image_href)
+
+    def as_json(self):
+        return {"kind": self.kind, "id": self.object_id, "name": self.name, "slot": self.slot}

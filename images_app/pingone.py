@@ -1,4 +1,4 @@
-"""A small client for PingOne's Images API (create, read, delete) and the worker token it uses.
+"""A small client for PingOne's Images and branding APIs, and the worker token it uses.
 
 It knows nothing about Django: give it base URLs, credentials and a cache with get/set/delete.
 """
@@ -242,8 +242,30 @@ def _json(response):
         )
 
 
-class ImagesClient:
-    """create_image, read_image and delete_image against `{api_base_url}/environments/...`."""
+@dataclass(frozen=True)
+class Change:
+    """PingOne's answer to a PUT, and its Correlation-Id."""
+
+    body: dict
+    correlation_id: str = ""
+
+
+# Fields PingOne adds to what it returns; they are not part of what a PUT sends.
+READ_ONLY_FIELDS = ("_links", "_embedded")
+
+
+def writable(body: dict) -> dict:
+    """The object as a PUT sends it back: everything read, less PingOne's links."""
+    return {key: value for key, value in body.items() if key not in READ_ONLY_FIELDS}
+
+
+class PingOneClient:
+    """The Images API (create_image, read_image, delete_image) and the branding objects that
+    use images (themes, branding settings, applications) under `{api_base_url}/environments/...`.
+
+    Branding objects travel as PingOne's JSON (dicts), so every field, unknown ones included,
+    goes back as it came: PingOne's PUT replaces the whole object.
+    """
 
     def __init__(
         self,
@@ -281,6 +303,44 @@ class ImagesClient:
         """DELETE one image and return PingOne's Correlation-Id; NotFound when it is already gone."""
         response = self._send("DELETE", f"/environments/{environment_id}/images/{image_id}")
         return response.headers.get("Correlation-Id", "")
+
+    # --- branding ---------------------------------------------------------------------------
+
+    def list_themes(self, environment_id: str) -> list[dict]:
+        """Every theme of the environment, the active one with `default: true`."""
+        body = _json(self._send("GET", f"/environments/{environment_id}/themes"))
+        return list((body.get("_embedded") or {}).get("themes") or [])
+
+    def read_theme(self, environment_id: str, theme_id: str) -> dict:
+        return _json(self._send("GET", f"/environments/{environment_id}/themes/{theme_id}"))
+
+    def replace_theme(self, environment_id: str, theme_id: str, theme: dict) -> Change:
+        """PUT the whole theme (as read, with changes); PingOne's answer and Correlation-Id."""
+        return self._put(f"/environments/{environment_id}/themes/{theme_id}", theme)
+
+    def set_active_theme(self, environment_id: str, theme_id: str) -> Change:
+        """Make this theme the one sign-on screens use."""
+        return self._put(f"/environments/{environment_id}/themes/{theme_id}/default", {"default": True})
+
+    def read_branding_settings(self, environment_id: str) -> dict:
+        return _json(self._send("GET", f"/environments/{environment_id}/brandingSettings"))
+
+    def replace_branding_settings(self, environment_id: str, settings: dict) -> Change:
+        return self._put(f"/environments/{environment_id}/brandingSettings", settings)
+
+    def list_applications(self, environment_id: str) -> list[dict]:
+        body = _json(self._send("GET", f"/environments/{environment_id}/applications"))
+        return list((body.get("_embedded") or {}).get("applications") or [])
+
+    def read_application(self, environment_id: str, application_id: str) -> dict:
+        return _json(self._send("GET", f"/environments/{environment_id}/applications/{application_id}"))
+
+    def replace_application(self, environment_id: str, application_id: str, application: dict) -> Change:
+        return self._put(f"/environments/{environment_id}/applications/{application_id}", application)
+
+    def _put(self, path, body):
+        response = self._send("PUT", path, json=writable(body))
+        return Change(_json(response), response.headers.get("Correlation-Id", ""))
 
     def _send(self, method, path, headers=None, **kwargs):
         url = f"{self.api_base_url}{path}"

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from celery import current_app
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
@@ -21,7 +20,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import notifications, pingone
+from . import branding, notifications, pingone
+from .clients import pingone_client
 from .imaging import EXTENSIONS, CleanImage, ImageRejected, clean_image, display_filename, safe_filename
 from .models import SETTINGS_CHANGED, Asset, AuditEvent, Environment, Status
 
@@ -40,22 +40,6 @@ MAX_RETRY_DELAY = 300
 STALLED_QUEUED = timedelta(minutes=10)
 # Pushing for twice the hard time limit: the worker died mid-push.
 STALLED_PUSHING = timedelta(seconds=2 * PUSH_TIME_LIMIT)
-
-
-# --- PingOne client from settings -------------------------------------------------------
-
-
-def images_client() -> pingone.ImagesClient:
-    """An Images API client for the configured region and worker app; the token is shared
-    through Django's cache (Redis), so every worker process uses one token until it expires."""
-    token = pingone.WorkerToken(
-        f"{settings.PINGONE_AUTH_BASE_URL}/{settings.PINGONE_WORKER_ENVIRONMENT_ID}/as/token",
-        settings.PINGONE_WORKER_CLIENT_ID,
-        settings.PINGONE_WORKER_CLIENT_SECRET,
-        cache=cache,
-        timeout=settings.PINGONE_TIMEOUT,
-    )
-    return pingone.ImagesClient(settings.PINGONE_API_BASE_URL, token, timeout=settings.PINGONE_TIMEOUT)
 
 
 # --- Staging -----------------------------------------------------------------------------
@@ -314,7 +298,7 @@ def push_asset(asset_id: int) -> PushOutcome | None:
     try:
         with asset.file.open("rb") as staged:
             data = staged.read()
-        image = images_client().create_image(
+        image = pingone_client().create_image(
             asset.environment.pingone_environment_id,
             data,
             asset.content_type,
@@ -391,9 +375,25 @@ def delete_from_pingone(asset: Asset, actor: AbstractBaseUser) -> DeleteOutcome:
     """
     if not asset.is_live:
         return DeleteOutcome(False, "Only a live image can be deleted from PingOne.", "conflict")
+    # PingOne does not stop a delete of an image a sign-on screen shows: ask it what is used now.
+    try:
+        uses = [u for u in branding.refresh_usage(asset.environment) if u.image_id == asset.pingone_image_id]
+    except pingone.PingOneError as exc:
+        return DeleteOutcome(
+            False, f"Could not check where the image is used: {exc.code}: {exc.message}", "pingone_error"
+        )
+    if uses:
+        where = "; ".join(
+            f"{u.get_slot_display().lower()} of {u.get_kind_display().lower()} “{u.name}”" for u in uses
+        )
+        return DeleteOutcome(
+            False,
+            f"The image is in use on sign-on screens: {where}. Put another image there first.",
+            "in_use",
+        )
     note, correlation_id = "deleted from PingOne", ""
     try:
-        correlation_id = images_client().delete_image(
+        correlation_id = pingone_client().delete_image(
             asset.environment.pingone_environment_id, asset.pingone_image_id
         )
     except pingone.NotFound as exc:

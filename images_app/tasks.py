@@ -4,7 +4,7 @@ import smtplib
 
 from celery import shared_task
 
-from . import notifications, services
+from . import branding, notifications, services
 
 
 # Soft limit first, so the push can record why it stopped before the hard limit kills it.
@@ -25,6 +25,13 @@ def push_asset_task(self, asset_id):
 @shared_task(name=services.RECOVER_TASK, soft_time_limit=50, time_limit=60)
 def recover_stalled_task():
     services.recover_stalled()
+
+
+# Every ten minutes from beat: a theme changed in PingOne's console shows up here too. A few
+# GETs per environment; an environment PingOne does not answer for is skipped until next time.
+@shared_task(name=branding.REFRESH_TASK, soft_time_limit=240, time_limit=300)
+def refresh_branding_usage_task():
+    branding.refresh_all_usage()
 
 
 # Mail waits out a mail server that is down instead of being lost; it has its own queue.

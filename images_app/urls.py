@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import assets, audit, environments, galleries, my_uploads, review, uploads
+from .views import assets, audit, branding, environments, galleries, my_uploads, review, uploads
 
 app_name = "images"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path(
         "environments/<slug:slug>/settings/", environments.environment_settings, name="environment_settings"
     ),
+    path("environments/<slug:slug>/branding/", branding.branding, name="branding"),
     path("my-uploads/", my_uploads.my_uploads, name="my_uploads"),
     path("review/", review.review, name="review"),
     path("audit/", audit.audit, name="audit"),
@@ -24,4 +25,5 @@ urlpatterns = [
     path("assets/<int:asset_id>/reject/", assets.reject, name="asset_reject"),
     path("assets/<int:asset_id>/delete/", assets.delete, name="asset_delete"),
     path("assets/<int:asset_id>/promote/", assets.promote, name="asset_promote"),
+    path("assets/<int:asset_id>/apply/", assets.apply, name="asset_apply"),
 ]

@@ -4,7 +4,7 @@ import uuid
 
 from flask import Flask
 
-from . import controls, emulator_oidc, images
+from . import branding, controls, emulator_oidc, images
 from .context import Emulator
 from .errors import register_error_handlers
 from .keys import SigningKey
@@ -31,5 +31,6 @@ def create_app(config, base_url, data_dir=None):
     register_error_handlers(app)
     emulator_oidc.init_oidc(app)
     app.register_blueprint(images.bp)
+    app.register_blueprint(branding.bp)
     app.register_blueprint(controls.bp)
     return app

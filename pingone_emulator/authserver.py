@@ -264,7 +264,7 @@ class WorkerGrant(ClientCredentialsGrant):
 
 
 def _query_client(client_id):
-    application = current().config.application(client_id, g.env_id)
+    application = current().application(client_id, g.env_id)
     return Client(application) if application else None
 
 

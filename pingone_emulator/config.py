@@ -45,6 +45,25 @@ DEFAULT_CONFIG = {
             "redirect_uris": [],
             "post_logout_redirect_uris": [],
         },
+        # The customers' sign-on app of each branded environment, whose icon the portal can set.
+        {
+            "name": "Customer Portal",
+            "type": "oidc_web",
+            "environment_id": PRODUCTION,
+            "client_id": "b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d06",
+            "client_secret": "dev-customer-portal-production-secret",
+            "redirect_uris": ["https://customers.example.com/auth/callback"],
+            "post_logout_redirect_uris": ["https://customers.example.com/"],
+        },
+        {
+            "name": "Customer Portal",
+            "type": "oidc_web",
+            "environment_id": STAGING,
+            "client_id": "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e07",
+            "client_secret": "dev-customer-portal-staging-secret",
+            "redirect_uris": ["https://staging.customers.example.com/auth/callback"],
+            "post_logout_redirect_uris": ["https://staging.customers.example.com/"],
+        },
     ],
     "users": [
         {
@@ -126,6 +145,10 @@ class Configuration:
             if app.client_id == client_id and env_id in (None, app.environment_id):
                 return app
         return None
+
+    def applications_in(self, env_id):
+        """Return the applications of one environment, in configuration order."""
+        return [app for app in self.applications if app.environment_id == env_id]
 
     def user(self, username=None, sub=None):
         """Return the user with this username or sub, or None."""

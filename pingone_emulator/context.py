@@ -27,6 +27,24 @@ class Emulator:
         """Return the OIDC issuer of one environment."""
         return f"{self.base_url}/{env_id}/as"
 
+    def application(self, client_id, env_id=None):
+        """Return a configured application with the redirect URIs its API body has now, or None."""
+        # A PUT through the Applications API can change these or disable the app; never its secret.
+        app = self.config.application(client_id, env_id)
+        if app is None:
+            return None
+        state = self.store.branding(app.environment_id) or {}
+        body = state.get("applications", {}).get(app.client_id)
+        if body is None:
+            return app
+        if body.get("enabled") is False:
+            return None
+        return replace(
+            app,
+            redirect_uris=list(body.get("redirectUris") or []),
+            post_logout_redirect_uris=list(body.get("postLogoutRedirectUris") or []),
+        )
+
     def user(self, username=None, sub=None):
         """Return the user with this username or sub, with their current groups, or None."""
         user = self.config.user(username=username, sub=sub)

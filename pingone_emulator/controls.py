@@ -1,10 +1,11 @@
-"""Test controls under /__emulator__/: configuration, user groups, stored images, faults, log, reset."""
+"""Test controls under /__emulator__/: configuration, groups, images, branding, faults, log, reset."""
 
 import socket
 import time
 
 from flask import Blueprint, Response, abort, g, jsonify, request
 
+from .branding import environment_branding
 from .context import current
 from .errors import error_response
 from .images import api_body
@@ -64,6 +65,14 @@ def received_bytes(env_id, image_id):
     return Response(data, mimetype=record["received_content_type"] or "application/octet-stream")
 
 
+@bp.route("/environments/<env_id>/branding")
+def branding(env_id):
+    """An environment's branding settings, themes and applications, as the API shows them."""
+    if current().config.environment(env_id) is None:
+        abort(404)
+    return jsonify(environment_branding(env_id))
+
+
 @bp.route("/faults", methods=["POST"])
 def add_fault():
     """Register a fault for the next `count` requests whose path matches `path`."""
@@ -99,7 +108,7 @@ def requests_log():
 
 @bp.route("/reset", methods=["POST"])
 def reset():
-    """Forget images, faults, the log, sessions, codes, tokens and changed groups."""
+    """Forget images, faults, the log, sessions, codes, tokens and changed groups; restore branding."""
     current().store.reset()
     return Response(status=204)
 

@@ -19,6 +19,7 @@ from flask import (
 )
 
 from .authserver import SCOPES, create_authorization_server, user_claims
+from .branding import sign_in_look
 from .context import current
 
 SESSION_COOKIE = "p1emu_session"
@@ -73,6 +74,7 @@ def _sign_in_form(error=None):
         params=params,
         error=error,
         environment=current().config.environment(g.env_id)["name"],
+        theme=sign_in_look(g.env_id),
         username=request.values.get("username", ""),
     )
     return html
@@ -119,7 +121,7 @@ def authorize():
     """Show the sign-in form, or send the browser back with a code or an error."""
     emulator = current()
     params = request.values
-    application = emulator.config.application(params.get("client_id"), g.env_id)
+    application = emulator.application(params.get("client_id"), g.env_id)
     if application is None or application.type != "oidc_web":
         return _message("Sign-in error", "Unknown client_id for this environment.")
     if params.get("redirect_uri") not in application.redirect_uris:
@@ -213,7 +215,7 @@ def signoff():
         audience = claims.get("aud")
         if isinstance(audience, list):
             audience = audience[0] if audience else None
-        application = emulator.config.application(audience, g.env_id)
+        application = emulator.application(audience, g.env_id)
     if post_logout and (application is None or post_logout not in application.post_logout_redirect_uris):
         return _message("Sign-off error", "The post_logout_redirect_uri is not registered for this client.")
 

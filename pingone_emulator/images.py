@@ -40,7 +40,7 @@ def api_body(record):
     }
 
 
-def _worker_token_problem():
+def worker_token_problem():
     """Return an error response unless the request carries a live worker token."""
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
@@ -76,7 +76,7 @@ def _unsupported(message):
 @bp.route("/v1/environments/<env_id>/images", methods=["POST"])
 def create_image(env_id):
     """Create an image from the raw request body."""
-    problem = _worker_token_problem()
+    problem = worker_token_problem()
     if problem:
         return problem
     _require_environment(env_id)
@@ -129,7 +129,7 @@ def create_image(env_id):
 @bp.route("/v1/environments/<env_id>/images/<image_id>", methods=["GET", "DELETE"])
 def image_detail(env_id, image_id):
     """Read an image's metadata, or delete the image."""
-    problem = _worker_token_problem()
+    problem = worker_token_problem()
     if problem:
         return problem
     _require_environment(env_id)

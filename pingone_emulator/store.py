@@ -1,5 +1,6 @@
 """Thread-safe emulator state, written to the data dir at every change when there is one."""
 
+import copy
 import json
 import os
 import re
@@ -30,10 +31,10 @@ def write_atomically(path, data):
 
 
 class Store:
-    """Images, tokens, changed groups, codes, sessions, faults and the request log behind one lock.
+    """Images, branding, tokens, changed groups, codes, sessions, faults and the log behind one lock.
 
-    Images (metadata and bytes), tokens and changed groups persist under data_dir; codes,
-    sessions, faults and the request log live in memory only.
+    Images (metadata and bytes), branding, tokens and changed groups persist under data_dir;
+    codes, sessions, faults and the request log live in memory only.
     """
 
     def __init__(self, data_dir=None):
@@ -41,6 +42,7 @@ class Store:
         self.lock = threading.RLock()
         self.images = {}
         self.blobs = {}
+        self.branding_states = {}
         self.tokens = {}
         self.refresh_index = {}
         self.user_groups = {}
@@ -51,6 +53,7 @@ class Store:
         if data_dir:
             os.makedirs(data_dir, exist_ok=True)
             self.images = self._read_json("images.json", {})
+            self.branding_states = self._read_json("branding.json", {})
             self.tokens = self._read_json("tokens.json", {})
             self.refresh_index = {
                 t["refresh_token"]: key for key, t in self.tokens.items() if t.get("refresh_token")
@@ -140,6 +143,25 @@ class Store:
             self._drop_blob(f"received/{image_id}")
             self._drop_blob(f"uploads/{env_id}/{record['file']}")
             return True
+
+    # branding: per environment, absent until first changed (its defaults until then)
+
+    def branding(self, env_id):
+        """Return a copy of an environment's branding state, or None if it was never changed."""
+        with self.lock:
+            state = self.branding_states.get(env_id)
+            return copy.deepcopy(state) if state is not None else None
+
+    def change_branding(self, env_id, default, change):
+        """Run change(state) on a copy of an environment's branding state and keep it; return the result."""
+        # default() builds the state never changed yet; if change raises, nothing is kept.
+        with self.lock:
+            state = self.branding_states.get(env_id)
+            state = copy.deepcopy(state) if state is not None else default()
+            result = change(state)
+            self.branding_states[env_id] = state
+            self._write_json("branding.json", self.branding_states)
+            return result
 
     # tokens
 
@@ -250,12 +272,13 @@ class Store:
             return [dict(e) for e in self.request_log]
 
     def reset(self):
-        """Forget images, tokens, changed groups, codes, sessions, faults and the log."""
+        """Forget images, branding changes, tokens, changed groups, codes, sessions, faults and the log."""
         with self.lock:
             for record in list(self.images.values()):
                 self.delete_image(record["environment_id"], record["id"])
             self.images.clear()
             self.blobs.clear()
+            self.branding_states.clear()
             self.tokens.clear()
             self.refresh_index.clear()
             self.user_groups.clear()
@@ -264,5 +287,6 @@ class Store:
             self.faults.clear()
             self.request_log.clear()
             self._write_json("images.json", self.images)
+            self._write_json("branding.json", self.branding_states)
             self._write_json("tokens.json", self.tokens)
             self._write_json("user_groups.json", self.user_groups)

@@ -212,6 +212,7 @@ CELERY_TASK_DEFAULT_QUEUE = "images"
 CELERY_TASK_ROUTES = {
     "images_app.push_asset": {"queue": "images"},
     "images_app.recover_stalled": {"queue": "maintenance"},
+    "images_app.refresh_branding_usage": {"queue": "maintenance"},
     "images_app.send_review_digest": {"queue": "mail"},
     "images_app.send_asset_notice": {"queue": "mail"},
 }
@@ -224,6 +225,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # `celery -A portal beat` runs these.
 CELERY_BEAT_SCHEDULE = {
     "recover-stalled-assets": {"task": "images_app.recover_stalled", "schedule": 60.0},
+    "refresh-branding-usage": {"task": "images_app.refresh_branding_usage", "schedule": 600.0},
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,

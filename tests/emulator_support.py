@@ -14,7 +14,10 @@ Usage::
         emulator.set_groups("admin@example.com", ["Branding"])  # the user's groups from now on
         emulator.create_image(env_id, data)      # POST to the Images API with a worker token
         emulator.images(env_id)                  # what the emulator stores, with received_* fields
-        emulator.reset()                         # forget images, tokens, sessions, faults, log, groups
+        emulator.api("PUT", f"/environments/{env_id}/themes/{theme_id}", json=theme)  # worker token
+        emulator.branding(env_id)                # {"settings", "themes", "applications"}
+        emulator.reset()                         # forget images, tokens, sessions, faults, log, groups;
+                                                 # branding back to its defaults
 
 Arguments: ``port`` (default: a free one), ``data_dir``, ``config_path`` (a JSON file, or
 pass ``config`` as a dict and a temporary file is written), ``extra_args``.
@@ -222,8 +225,21 @@ class EmulatorProcess:
             timeout=30,
         )
 
+    def api(self, method, path, json=None, token=None, **kwargs):
+        """Call the management API at api_url + path (with a fresh worker token unless given one)."""
+        headers = {"Authorization": f"Bearer {token or self.worker_token()}", **kwargs.pop("headers", {})}
+        return requests.request(
+            method, f"{self.api_url}{path}", json=json, headers=headers, timeout=30, **kwargs
+        )
+
+    def branding(self, env_id):
+        """Return an environment's branding as the API shows it: settings, themes, applications."""
+        response = requests.get(f"{self.base_url}/__emulator__/environments/{env_id}/branding", timeout=10)
+        response.raise_for_status()
+        return response.json()
+
     def reset(self):
-        """Forget images, faults, the request log, sessions, tokens and changed groups."""
+        """Forget images, faults, the request log, sessions, tokens and changed groups; restore branding."""
         requests.post(f"{self.base_url}/__emulator__/reset", timeout=10).raise_for_status()
 
     def add_fault(self, path, **fault):

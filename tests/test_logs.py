@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from images_app import services
+from images_app.clients import pingone_client
 from portal.log_redaction import RedactSecrets, redact
 from portal.views import ID_TOKEN_KEY
 from tests.test_signin import follow_callback, provider_redirect, sign_in_at_provider
@@ -41,7 +42,7 @@ def test_a_sign_in_and_a_push_at_debug_leave_no_secret_in_the_log(debug_log, pin
     id_token, session_key = client.session[ID_TOKEN_KEY], client.session.session_key
     asset = stage()
     assert services.push_asset(asset.pk).status == "live"
-    worker_token = services.images_client().token.get()
+    worker_token = pingone_client().token.get()
 
     written = debug_log.getvalue()
     assert "DEBUG" in written and "Signed in user" in written  # the log did capture the flow
@@ -56,7 +57,7 @@ def test_a_sign_in_and_a_push_at_debug_leave_no_secret_in_the_log(debug_log, pin
     }
     leaked = [name for name, value in secrets.items() if value and value in written]
     assert leaked == [], leaked
-    assert cache.get(services.images_client().token.cache_key) == worker_token
+    assert cache.get(pingone_client().token.cache_key) == worker_token
 
 
 @pytest.mark.parametrize(

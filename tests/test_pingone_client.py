@@ -32,7 +32,7 @@ def client(fresh_emulator):
         WORKER_CLIENT_SECRET,
         DictCache(),
     )
-    return pingone.ImagesClient(fresh_emulator.api_url, token, timeout=(2, 5))
+    return pingone.PingOneClient(fresh_emulator.api_url, token, timeout=(2, 5))
 
 
 def test_create_read_and_delete_an_image(client):

@@ -5,10 +5,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from .. import services
-from ..forms import PromoteForm, RejectForm
+from .. import branding, services
+from ..forms import ApplyForm, PromoteForm, RejectForm
 from ..models import Asset, Environment
 from ..responses import json_error, wants_json
 from ..roles import is_portal_admin
@@ -58,12 +59,19 @@ def can_retry(user, asset):
     return asset.uploaded_by_id == user.pk or is_portal_admin(user)
 
 
-def action_done(request, asset, done, message):
+def action_done(request, asset, done, message, back=None):
     if wants_json(request):
         if not done:
             return json_error("conflict", message, 409)
         return JsonResponse({"asset": asset_json(asset)})
     (messages.success if done else messages.error)(request, message)
+    return redirect_back(request, asset, back)
+
+
+def redirect_back(request, asset, back):
+    """To `back` when it is a page of this portal (the branding page), else the asset's page."""
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
     return redirect(asset)
 
 
@@ -118,7 +126,7 @@ def delete(request, asset_id):
     outcome = services.delete_from_pingone(asset, request.user)
     if outcome.deleted or not wants_json(request):
         return action_done(request, asset, outcome.deleted, outcome.message)
-    status = 409 if outcome.code == "conflict" else 502
+    status = 409 if outcome.code in ("conflict", "in_use") else 502
     return json_error(outcome.code, outcome.message, status)
 
 
@@ -155,3 +163,37 @@ PROMOTED = {
     "refused": "not promoted.",
     "rejected": "not promoted.",
 }
+
+
+@login_required
+@require_POST
+def apply(request, asset_id):
+    """Put a live asset on a sign-on screen of its environment (DESIGN.md's contract)."""
+    asset = visible_asset(request, asset_id)
+    if not can_apply(request.user, asset):
+        raise PermissionDenied(
+            "Only admins can put images on sign-on screens in an environment that requires review."
+        )
+    form = ApplyForm(request.POST)
+    if not form.is_valid():
+        error = next(iter(form.errors.as_data().values()))[0]
+        return answer_apply(request, asset, error.code or "invalid", error.messages[0], 400)
+    try:
+        outcome = branding.apply(asset, request.user, **form.cleaned_data)
+    except branding.ApplyRefused as refused:
+        return answer_apply(request, asset, refused.code, refused.message, refused.status)
+    except branding.ApplyFailed as failed:
+        return answer_apply(request, asset, failed.code, failed.message, 502)
+    return action_done(request, asset, True, f"Put on {outcome.description}.", back=request.POST.get("next"))
+
+
+def can_apply(user, asset):
+    """Admins; and the environment's uploaders where it does not require review."""
+    return is_portal_admin(user) or not asset.environment.review_required
+
+
+def answer_apply(request, asset, code, message, status):
+    if wants_json(request):
+        return json_error(code, message, status)
+    messages.error(request, message)
+    return redirect_back(request, asset, request.POST.get("next"))

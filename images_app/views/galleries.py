@@ -21,7 +21,9 @@ def home(request):
 
 def assets_page(request, environment, query):
     """The page of the environment's assets that ?status=, ?q= (checked) and ?page= ask for."""
-    assets = Asset.objects.for_gallery(environment, status=request.GET.get("status", ""), query=query)
+    assets = Asset.objects.for_gallery(
+        environment, status=request.GET.get("status", ""), query=query
+    ).prefetch_related("uses")
     paginator = Paginator(assets, settings.PORTAL_GALLERY_PAGE_SIZE)
     return paginator.get_page(request.GET.get("page"))
 
@@ -68,6 +70,7 @@ def asset_json(asset):
         "created_at": asset.created_at.isoformat(),
         "attempts": asset.attempts,
         "href": asset.href or None,
+        "used_by": [use.as_json() for use in asset.uses.all()],
         "thumbnail": asset.thumbnail_url,
         "url": asset.get_absolute_url(),
     }

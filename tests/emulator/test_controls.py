@@ -65,7 +65,7 @@ def test_config_lists_the_default_environments_apps_and_users(emulator):
         ("Production", PRODUCTION),
         ("Staging", STAGING),
     ]
-    web, worker = config["applications"]
+    web, worker, *customer_portals = config["applications"]
     assert web == {
         "name": "Image Portal",
         "type": "oidc_web",
@@ -87,6 +87,10 @@ def test_config_lists_the_default_environments_apps_and_users(emulator):
         "redirect_uris": [],
         "post_logout_redirect_uris": [],
     }
+    assert [(a["name"], a["type"], a["environment_id"]) for a in customer_portals] == [
+        ("Customer Portal", "oidc_web", PRODUCTION),
+        ("Customer Portal", "oidc_web", STAGING),
+    ]
     users = {u["username"]: u for u in config["users"]}
     assert users["designer@example.com"]["groups"] == ["Branding"]
     assert users["admin@example.com"]["groups"] == ["Image Portal Admins"]
