@@ -109,6 +109,10 @@ class AssetQuerySet(models.QuerySet):
     def blocking_duplicates(self):
         return self.exclude(status__in=RETIRED_STATUSES)
 
+    def possible_orphans(self):
+        """Assets one of whose pushes was interrupted: PingOne may hold an extra image of them."""
+        return self.exclude(interrupted_at=None)
+
     def with_status(self, status):
         """Only assets in `status`; every asset when it is empty or not a known status."""
         if status in Status.values:
@@ -165,6 +169,14 @@ class Asset(models.Model):
     targets = models.JSONField(default=dict, blank=True)
     pingone_created_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # Set when handing the push to the broker failed; the sweep sends it again.
+    dispatch_failed_at = models.DateTimeField(null=True, blank=True)
+    # Who holds the push (host:pid of the worker process) and until when at the latest.
+    claimed_by = models.CharField(max_length=200, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # When a push was interrupted before PingOne answered: PingOne may hold an image from it.
+    interrupted_at = models.DateTimeField("push interrupted at", null=True, blank=True)
+    interruptions = models.PositiveIntegerField(default=0)
     error_code = models.CharField(max_length=100, blank=True)
     error_message = models.TextField(blank=True)
     uploaded_by = models.ForeignKey(
@@ -199,6 +211,10 @@ class Asset(models.Model):
 
     def get_absolute_url(self):
         return reverse("images:asset_detail", args=[self.pk])
+
+    @property
+    def is_possible_orphan(self):
+        return self.interrupted_at is not None
 
     @property
     def is_pending(self):
@@ -253,13 +269,15 @@ class Asset(models.Model):
             return None
         return {"code": self.error_code, "message": self.error_message}
 
-    def transition(self, to, *, from_status, actor=None, note="", correlation_id="", **changes):
+    def transition(self, to, *, from_status, actor=None, note="", correlation_id="", held_by=None, **changes):
         """Move from `from_status` to `to` in one conditional UPDATE, audited; False if the row
-        was not in `from_status` (someone else moved it first)."""
+        was not in `from_status` (someone else moved it first), or, with `held_by`, if that
+        process no longer holds the push."""
         if (from_status, to) not in ALLOWED_TRANSITIONS:
             raise ValueError(f"an asset cannot go from {from_status} to {to}")
+        condition = {"claimed_by": held_by} if held_by is not None else {}
         with transaction.atomic():
-            moved = Asset.objects.filter(pk=self.pk, status=from_status).update(
+            moved = Asset.objects.filter(pk=self.pk, status=from_status, **condition).update(
                 status=to, updated_at=timezone.now(), **changes
             )
             if moved:

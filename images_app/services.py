@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import branding, notifications, pingone
+from . import branding, leases, notifications, pingone, rate_limit
 from .clients import pingone_client
 from .imaging import EXTENSIONS, CleanImage, ImageRejected, clean_image, display_filename, safe_filename
 from .models import SETTINGS_CHANGED, Asset, AuditEvent, Environment, Status
@@ -38,8 +38,10 @@ MAX_RETRY_DELAY = 300
 # Queued this long with no attempt: its message was lost (broker down at upload). Longer than
 # MAX_RETRY_DELAY, so an asset waiting for a scheduled retry is never taken for lost.
 STALLED_QUEUED = timedelta(minutes=10)
-# Pushing for twice the hard time limit: the worker died mid-push.
-STALLED_PUSHING = timedelta(seconds=2 * PUSH_TIME_LIMIT)
+# A claim lasts at most the hard time limit plus a margin, even if no heartbeat says otherwise.
+PUSH_LEASE = timedelta(seconds=PUSH_TIME_LIMIT + 30)
+# A claim younger than this is never taken back: its holder may not have beaten yet.
+CLAIM_GRACE = timedelta(seconds=5)
 
 
 # --- Staging -----------------------------------------------------------------------------
@@ -263,12 +265,14 @@ def queue_push_after_commit(asset_id: int) -> None:
 
 
 def queue_push(asset_id: int) -> bool:
-    """Hand the asset to a worker; a broker outage is logged, the queued row stays for later."""
+    """Hand the asset to a worker. When the broker does not answer, the asset records that
+    it was not dispatched and the sweep sends it again as soon as the broker is back."""
     try:
         # By name, so the pipeline does not import its own tasks; routing comes from settings.
         current_app.send_task(PUSH_TASK, args=[asset_id])
     except Exception:
         log.exception("Could not queue asset %s for pushing; it stays queued", asset_id)
+        Asset.objects.filter(pk=asset_id, status=Status.QUEUED).update(dispatch_failed_at=timezone.now())
         return False
     return True
 
@@ -290,11 +294,27 @@ def push_asset(asset_id: int) -> PushOutcome | None:
     None when there was nothing to do: the asset is gone, or not queued (another delivery has it).
     """
     asset = Asset.objects.select_related("environment").filter(pk=asset_id).first()
-    if asset is None:
-        return None
-    if not asset.transition(Status.PUSHING, from_status=Status.QUEUED, attempts=F("attempts") + 1):
-        return None  # another delivery has it, or it is no longer queued
+    if asset is None or asset.status != Status.QUEUED:
+        return None  # gone, or another delivery has it
+    # All workers share one budget of PingOne requests: without one, wait instead of a 429.
+    wait = rate_limit.reserve()
+    if wait:
+        return PushOutcome(Status.QUEUED, retry_in=wait)
+    holder = leases.holder()
+    with leases.heartbeat(holder):
+        if not asset.transition(
+            Status.PUSHING,
+            from_status=Status.QUEUED,
+            attempts=F("attempts") + 1,
+            claimed_by=holder,
+            lease_until=timezone.now() + PUSH_LEASE,
+            dispatch_failed_at=None,
+        ):
+            return None  # another delivery claimed it first
+        return _push_claimed(asset, holder)
 
+
+def _push_claimed(asset, holder):
     try:
         with asset.file.open("rb") as staged:
             data = staged.read()
@@ -304,21 +324,14 @@ def push_asset(asset_id: int) -> PushOutcome | None:
             asset.content_type,
             safe_filename(asset.filename, EXTENSIONS[asset.format]),
         )
-    except pingone.RetryLater as exc:
-        if asset.attempts >= settings.PORTAL_PUSH_MAX_ATTEMPTS:
-            return _fail(asset, exc, note=f"gave up after {asset.attempts} attempts")
-        delay = retry_delay(asset.attempts, exc.retry_after)
-        asset.transition(
-            Status.QUEUED,
-            from_status=Status.PUSHING,
-            error_code=exc.code,
-            error_message=exc.message,
-            note=f"attempt {asset.attempts}: {exc}; next try in {delay:.0f} s",
-            correlation_id=exc.correlation_id,
-        )
-        return PushOutcome(Status.QUEUED, retry_in=delay)
     except pingone.GiveUp as exc:
-        return _fail(asset, exc)
+        if not _environment_settling(asset, exc):
+            return _fail(asset, exc)
+        return _retry_later(asset, holder, exc)
+    except pingone.RetryLater as exc:
+        if exc.status == 429:
+            rate_limit.pause(exc.retry_after or 1)
+        return _retry_later(asset, holder, exc)
     except FileNotFoundError:
         error = pingone.GiveUp("The staged file is missing.", code="STAGED_FILE_MISSING")
         return _fail(asset, error)
@@ -331,21 +344,50 @@ def push_asset(asset_id: int) -> PushOutcome | None:
     asset.transition(
         Status.LIVE,
         from_status=Status.PUSHING,
+        held_by=holder,
         pingone_image_id=image.id,
         targets=image.targets_as_json(),
         pingone_created_at=image.created_at,
         error_code="",
         error_message="",
+        claimed_by="",
+        lease_until=None,
         note=f"PingOne image {image.id}",
         correlation_id=image.correlation_id,
     )
     return PushOutcome(Status.LIVE)
 
 
+def _environment_settling(asset, exc):
+    """PingOne answers 403 or 404 for a while after an environment is created: retry then."""
+    grace = timedelta(seconds=settings.PORTAL_NEW_ENVIRONMENT_GRACE_SECONDS)
+    return exc.status in (403, 404) and asset.environment.created_at > timezone.now() - grace
+
+
+def _retry_later(asset, holder, exc):
+    if asset.attempts >= settings.PORTAL_PUSH_MAX_ATTEMPTS:
+        return _fail(asset, exc, note=f"gave up after {asset.attempts} attempts")
+    delay = retry_delay(asset.attempts, exc.retry_after)
+    asset.transition(
+        Status.QUEUED,
+        from_status=Status.PUSHING,
+        held_by=holder,
+        error_code=exc.code,
+        error_message=exc.message,
+        claimed_by="",
+        lease_until=None,
+        note=f"attempt {asset.attempts}: {exc}; next try in {delay:.0f} s",
+        correlation_id=exc.correlation_id,
+    )
+    return PushOutcome(Status.QUEUED, retry_in=delay)
+
+
 def _fail(asset, exc, note=""):
     if asset.transition(
         Status.FAILED,
         from_status=Status.PUSHING,
+        claimed_by="",
+        lease_until=None,
         error_code=exc.code or "ERROR",
         error_message=exc.message,
         note=note or str(exc),
@@ -486,32 +528,87 @@ def retry_delay(attempt: int, retry_after: float | None = None) -> float:
 # --- Recovery ----------------------------------------------------------------------------
 
 
-def recover_stalled(now: datetime | None = None) -> tuple[int, int]:
-    """Re-queue assets whose message was lost; fail pushes whose worker vanished.
+@dataclass(frozen=True)
+class Recovery:
+    """What a sweep did."""
 
-    A vanished push is not retried on its own: PingOne may have created the image before the
-    worker died, and it has no list to check. The asset shows why; a person decides to retry.
+    redispatched: int = 0
+    requeued: int = 0
+    failed: int = 0
+
+
+def recover_stalled(now: datetime | None = None) -> Recovery:
+    """The sweep (every PORTAL_SWEEP_SECONDS from beat, and when a worker starts).
+
+    - An asset whose dispatch failed (broker down) is sent again once the broker answers; one
+      queued for STALLED_QUEUED with no attempt (its message lost in the broker) too.
+    - A push whose holder stopped beating (a killed or crashed worker), or whose lease ran out,
+      goes back to queued and is pushed again, up to PORTAL_MAX_INTERRUPTED_PUSHES times, then
+      fails. PingOne may already hold an image from the interrupted attempt and cannot list
+      images, so the asset keeps a visible "possible orphan" mark with that attempt's time.
     """
     now = now or timezone.now()
-    lost = list(
-        Asset.objects.filter(status=Status.QUEUED, updated_at__lt=now - STALLED_QUEUED).values_list(
-            "pk", flat=True
-        )
+    redispatched = _redispatch(now)
+    requeued = failed = 0
+    for asset in Asset.objects.filter(status=Status.PUSHING, updated_at__lt=now - CLAIM_GRACE):
+        if not _holder_gone(asset, now):
+            continue
+        if asset.interruptions + 1 > settings.PORTAL_MAX_INTERRUPTED_PUSHES:
+            failed += _give_up_interrupted(asset)
+        elif _take_back(asset, now):
+            requeued += 1
+            queue_push(asset.pk)
+    return Recovery(redispatched, requeued, failed)
+
+
+def _redispatch(now):
+    undispatched = Asset.objects.filter(status=Status.QUEUED).exclude(dispatch_failed_at=None)
+    lost = Asset.objects.filter(
+        status=Status.QUEUED, dispatch_failed_at=None, updated_at__lt=now - STALLED_QUEUED
     )
-    for asset_id in lost:
+    sent = 0
+    for asset_id in [*undispatched.values_list("pk", flat=True), *lost.values_list("pk", flat=True)]:
         # Touch it first, so the next sweep gives this message its full time again.
-        if Asset.objects.filter(pk=asset_id, status=Status.QUEUED).update(updated_at=now):
-            queue_push(asset_id)
-    interrupted = 0
-    for asset in Asset.objects.filter(status=Status.PUSHING, updated_at__lt=now - STALLED_PUSHING):
-        if asset.transition(
-            Status.FAILED,
-            from_status=Status.PUSHING,
-            error_code="PUSH_INTERRUPTED",
-            error_message="The push stopped before PingOne answered. PingOne may or may not "
-            "have the image; retry to push it again.",
-            note="no answer from the worker",
+        if Asset.objects.filter(pk=asset_id, status=Status.QUEUED).update(
+            updated_at=now, dispatch_failed_at=None
         ):
-            interrupted += 1
-            notifications.asset_failed(asset)
-    return len(lost), interrupted
+            sent += queue_push(asset_id)  # marks it again if the broker still does not answer
+    return sent
+
+
+def _holder_gone(asset, now):
+    if asset.lease_until is not None and asset.lease_until < now:
+        return True
+    return leases.is_alive(asset.claimed_by) is False
+
+
+def _take_back(asset, now):
+    return asset.transition(
+        Status.QUEUED,
+        from_status=Status.PUSHING,
+        held_by=asset.claimed_by,
+        claimed_by="",
+        lease_until=None,
+        interrupted_at=asset.updated_at,
+        interruptions=F("interruptions") + 1,
+        note=f"the push by {asset.claimed_by or 'a worker'} stopped before PingOne answered; PingOne may "
+        "hold an image from it (possible orphan); pushing again",
+    )
+
+
+def _give_up_interrupted(asset):
+    if asset.transition(
+        Status.FAILED,
+        from_status=Status.PUSHING,
+        held_by=asset.claimed_by,
+        claimed_by="",
+        lease_until=None,
+        interrupted_at=asset.updated_at,
+        error_code="PUSH_INTERRUPTED",
+        error_message="Pushes of this image kept stopping before PingOne answered. PingOne may hold "
+        "images from them; retry to push it again.",
+        note=f"interrupted {asset.interruptions + 1} times; not pushing again on its own",
+    ):
+        notifications.asset_failed(asset)
+        return 1
+    return 0

@@ -1,8 +1,10 @@
 """Celery tasks: thin wrappers that take an id and call the service."""
 
+import logging
 import smtplib
 
 from celery import shared_task
+from celery.signals import worker_ready
 
 from . import branding, notifications, services
 
@@ -21,10 +23,19 @@ def push_asset_task(self, asset_id):
         raise self.retry(countdown=outcome.retry_in)
 
 
-# Every minute from beat; cheap when nothing is stalled (two indexed queries).
+# Every PORTAL_SWEEP_SECONDS from beat; cheap when nothing is stalled (a few indexed queries).
 @shared_task(name=services.RECOVER_TASK, soft_time_limit=50, time_limit=60)
 def recover_stalled_task():
     services.recover_stalled()
+
+
+@worker_ready.connect
+def recover_when_a_worker_starts(**kwargs):
+    """A worker that starts (after a crash, a deploy) sweeps at once instead of waiting for beat."""
+    try:
+        services.recover_stalled()
+    except Exception:  # a sweep that fails must not stop the worker; beat sweeps again soon
+        logging.getLogger(__name__).exception("The start-up sweep failed")
 
 
 # Every ten minutes from beat: a theme changed in PingOne's console shows up here too. A few

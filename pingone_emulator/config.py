@@ -4,6 +4,8 @@ import json
 import uuid
 from dataclasses import dataclass, field
 
+from .limits import rate_limit_problem
+
 ADMINISTRATORS = "5a1b0c6e-7d3f-4c2a-9b1e-0d8f2a6c4e01"
 PRODUCTION = "6b2c1d7f-8e40-4d3b-8c2f-1e9a3b7d5f02"
 STAGING = "7c3d2e80-9f51-4e4c-9d30-2fab4c8e6a03"
@@ -15,6 +17,8 @@ DEFAULT_SETTINGS = {
     "unsupported_type_status": 400,
     "code_ttl_seconds": 60,
     "access_token_ttl_seconds": 3600,
+    # None: no limit of the emulator's own; POST /__emulator__/settings changes it until a reset.
+    "rate_limit_per_second": None,
 }
 
 DEFAULT_CONFIG = {
@@ -231,6 +235,11 @@ def build_configuration(raw):
         raise ConfigurationError("settings.store_format must be 'png' or 'original'")
     if settings["unsupported_type_status"] not in (400, 415):
         raise ConfigurationError("settings.unsupported_type_status must be 400 or 415")
+    problem = rate_limit_problem(settings["rate_limit_per_second"])
+    if problem:
+        raise ConfigurationError(f"settings.{problem}")
+    if settings["rate_limit_per_second"] is not None:
+        settings["rate_limit_per_second"] = int(settings["rate_limit_per_second"])
     return Configuration(environments, applications, users, settings)
 
 

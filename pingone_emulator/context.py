@@ -20,8 +20,8 @@ class Emulator:
 
     @property
     def settings(self):
-        """The settings block of the configuration."""
-        return self.config.settings
+        """The settings in force: the configuration's, with those changed at run time."""
+        return self.config.settings | self.store.overridden_settings()
 
     def issuer(self, env_id):
         """Return the OIDC issuer of one environment."""
@@ -52,8 +52,9 @@ class Emulator:
         return user if groups is None else replace(user, groups=groups)
 
     def configuration(self):
-        """Return the configuration as a dict, each user with their current groups."""
+        """Return the configuration as a dict, with each user's current groups and the settings in force."""
         config = self.config.as_dict()
+        config["settings"] = dict(self.settings)
         for user in config["users"]:
             groups = self.store.groups_of(user["username"])
             if groups is not None:

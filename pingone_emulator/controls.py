@@ -1,4 +1,4 @@
-"""Test controls under /__emulator__/: configuration, groups, images, branding, faults, log, reset."""
+"""Test controls under /__emulator__/: config, groups, images, branding, faults, log, settings, reset."""
 
 import socket
 import time
@@ -9,8 +9,11 @@ from .branding import environment_branding
 from .context import current
 from .errors import error_response
 from .images import api_body
+from .limits import now, rate_limit_problem
 
 CONTROL_PREFIX = "/__emulator__/"
+# The management APIs (Images, branding); never OIDC, the hosted image bytes or the controls.
+RATE_LIMITED_PREFIX = "/v1/"
 
 bp = Blueprint("controls", __name__, url_prefix="/__emulator__")
 
@@ -73,12 +76,22 @@ def branding(env_id):
     return jsonify(environment_branding(env_id))
 
 
+def _probability_problem(value):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        return "probability must be a number greater than 0 and at most 1."
+    return None
+
+
 @bp.route("/faults", methods=["POST"])
 def add_fault():
-    """Register a fault for the next `count` requests whose path matches `path`."""
+    """Register a fault for `count` of the requests whose path matches `path`, each hit with `probability`."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("path"), str):
         return error_response(400, message="A JSON object with a 'path' regex is required.")
+    probability = body.get("probability", 1)
+    problem = _probability_problem(probability)
+    if problem:
+        return error_response(400, message=problem)
     fault = {
         "path": body["path"],
         "method": body.get("method"),
@@ -87,6 +100,7 @@ def add_fault():
         "latency_ms": body.get("latency_ms") or 0,
         "drop": bool(body.get("drop", False)),
         "count": int(body.get("count", 1)),
+        "probability": probability,
     }
     fault["remaining"] = fault["count"]
     current().store.add_fault(fault)
@@ -106,9 +120,38 @@ def requests_log():
     return jsonify(current().store.requests())
 
 
+# Settings a test may change at run time; the others come from the configuration only.
+RUN_TIME_SETTINGS = {"rate_limit_per_second": rate_limit_problem}
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    """The settings in force; a POST changes rate_limit_per_second (null lifts it) until the next reset.
+
+    A reset forgets what was changed here: the configuration file's values come back.
+    """
+    emulator = current()
+    if request.method == "POST":
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return error_response(400, message="A JSON object of settings is required.")
+        unknown = sorted(set(body) - set(RUN_TIME_SETTINGS))
+        if unknown:
+            return error_response(400, message=f"These settings cannot change at run time: {unknown}.")
+        problems = [problem for name, value in body.items() if (problem := RUN_TIME_SETTINGS[name](value))]
+        if problems:
+            return error_response(400, message=" ".join(problems))
+        for name, value in body.items():
+            emulator.store.override_setting(name, None if value is None else int(value))
+    return jsonify(emulator.settings)
+
+
 @bp.route("/reset", methods=["POST"])
 def reset():
-    """Forget images, faults, the log, sessions, codes, tokens and changed groups; restore branding."""
+    """Forget images, faults, the log, sessions, codes, tokens, changed groups and settings changed here.
+
+    Branding goes back to its defaults and the settings to the configuration's; keys stay.
+    """
     current().store.reset()
     return Response(status=204)
 
@@ -120,17 +163,26 @@ def _drop_connection():
         sock.shutdown(socket.SHUT_RDWR)
 
 
-def _apply_fault():
-    if request.path.startswith(CONTROL_PREFIX):
+def _rate_limit(emulator):
+    limit = emulator.settings["rate_limit_per_second"]
+    if limit is None or not request.path.startswith(RATE_LIMITED_PREFIX):
+        g.arrival = now()
         return None
-    store = current().store
+    # The log's time of an admitted request is the very moment the window admitted it.
+    admitted, retry_after, g.arrival = emulator.store.window.admit(limit)
+    if admitted:
+        return None
+    return error_response(429, headers={"Retry-After": str(retry_after)})
+
+
+def _apply_fault(store):
     fault = store.take_fault(request.method, request.path)
     if fault is None:
         return None
     if fault["latency_ms"]:
         time.sleep(fault["latency_ms"] / 1000)
     if fault["drop"]:
-        store.log_request(request.method, request.path, None)
+        store.log_request(request.method, request.path, None, g.arrival)
         g.request_logged = True
         _drop_connection()
         return Response(status=500)
@@ -142,13 +194,23 @@ def _apply_fault():
     return None
 
 
+def _limit_and_faults():
+    # Like PingOne's gateway, the limit comes first: a refused request uses up no fault.
+    if request.path.startswith(CONTROL_PREFIX):
+        return None
+    emulator = current()
+    refused = _rate_limit(emulator)
+    return refused if refused is not None else _apply_fault(emulator.store)
+
+
 def _log_request(response):
     if not request.path.startswith(CONTROL_PREFIX) and not g.get("request_logged"):
-        current().store.log_request(request.method, request.path, response.status_code)
+        arrival = g.get("arrival") or now()
+        current().store.log_request(request.method, request.path, response.status_code, arrival)
     return response
 
 
 def install_faults_and_log(app):
-    """Run fault injection ahead of routing, and log every non-control request."""
-    app.before_request_funcs.setdefault(None, []).insert(0, _apply_fault)
+    """Run the rate limit and fault injection ahead of routing, and log every non-control request."""
+    app.before_request_funcs.setdefault(None, []).insert(0, _limit_and_faults)
     app.after_request(_log_request)

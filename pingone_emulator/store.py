@@ -1,18 +1,22 @@
 """Thread-safe emulator state, written to the data dir at every change when there is one."""
 
+import bisect
 import copy
 import json
 import os
+import random
 import re
 import tempfile
 import threading
 from datetime import UTC, datetime
 
+from .limits import SlidingWindow
 
-def utc_timestamp():
-    """Return the current UTC time the way PingOne writes it: 2020-02-27T19:49:36.457Z."""
-    now = datetime.now(UTC)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+def utc_timestamp(seconds=None):
+    """Return a UTC time (now by default) the way PingOne writes it: 2020-02-27T19:49:36.457Z."""
+    moment = datetime.now(UTC) if seconds is None else datetime.fromtimestamp(seconds, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def write_atomically(path, data):
@@ -34,7 +38,8 @@ class Store:
     """Images, branding, tokens, changed groups, codes, sessions, faults and the log behind one lock.
 
     Images (metadata and bytes), branding, tokens and changed groups persist under data_dir;
-    codes, sessions, faults and the request log live in memory only.
+    codes, sessions, faults, the request log, settings changed at run time and the rate
+    limit's window live in memory only.
     """
 
     def __init__(self, data_dir=None):
@@ -49,7 +54,9 @@ class Store:
         self.codes = {}
         self.sessions = {}
         self.faults = []
-        self.request_log = []
+        self.request_log = []  # (arrival time, entry), in order of arrival
+        self.setting_overrides = {}
+        self.window = SlidingWindow()
         if data_dir:
             os.makedirs(data_dir, exist_ok=True)
             self.images = self._read_json("images.json", {})
@@ -247,12 +254,18 @@ class Store:
             self.faults.clear()
 
     def take_fault(self, method, path):
-        """Consume one use of the first fault matching this request, and return it."""
+        """Consume one use of the first fault that matches this request and hits it, and return it.
+
+        A matching fault hits with its probability; one that does not leaves the request to
+        the next matching fault, and keeps its remaining count.
+        """
         with self.lock:
             for fault in self.faults:
                 if fault.get("method") and fault["method"].upper() != method:
                     continue
                 if not re.search(fault["path"], path):
+                    continue
+                if random.random() >= fault.get("probability", 1):
                     continue
                 fault["remaining"] -= 1
                 if fault["remaining"] <= 0:
@@ -260,19 +273,32 @@ class Store:
                 return dict(fault)
         return None
 
-    def log_request(self, method, path, status):
-        """Append one entry to the request log."""
-        entry = {"method": method, "path": path, "status": status, "time": utc_timestamp()}
+    def log_request(self, method, path, status, at):
+        """Add one entry to the request log: a request that arrived at `at` (epoch seconds)."""
+        entry = {"method": method, "path": path, "status": status, "time": utc_timestamp(at)}
         with self.lock:
-            self.request_log.append(entry)
+            # Entries are logged when answered; slow requests must not break arrival order.
+            bisect.insort(self.request_log, (at, entry), key=lambda item: item[0])
 
     def requests(self):
-        """Return the request log, oldest first."""
+        """Return the request log, in order of arrival."""
         with self.lock:
-            return [dict(e) for e in self.request_log]
+            return [dict(entry) for _, entry in self.request_log]
+
+    # settings changed at run time, and the rate limit's window
+
+    def override_setting(self, name, value):
+        """Give a setting this value instead of its configured one, until the next reset."""
+        with self.lock:
+            self.setting_overrides[name] = value
+
+    def overridden_settings(self):
+        """Return the settings changed at run time."""
+        with self.lock:
+            return dict(self.setting_overrides)
 
     def reset(self):
-        """Forget images, branding changes, tokens, changed groups, codes, sessions, faults and the log."""
+        """Forget images, branding, tokens, groups, codes, sessions, faults, the log, changed settings."""
         with self.lock:
             for record in list(self.images.values()):
                 self.delete_image(record["environment_id"], record["id"])
@@ -286,6 +312,8 @@ class Store:
             self.sessions.clear()
             self.faults.clear()
             self.request_log.clear()
+            self.setting_overrides.clear()
+            self.window.clear()
             self._write_json("images.json", self.images)
             self._write_json("branding.json", self.branding_states)
             self._write_json("tokens.json", self.tokens)

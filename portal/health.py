@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 
+from images_app.models import Asset, Status
 from images_app.roles import is_portal_admin
 
 from .celery import app as celery_app
@@ -64,9 +65,20 @@ def _pingone():
     return {"status": response.status_code}
 
 
+def _pushes():
+    """What the pipeline holds: waiting for dispatch, pushing, waiting for a retry, orphans."""
+    queued = Asset.objects.filter(status=Status.QUEUED)
+    return {
+        "waiting_for_dispatch": queued.exclude(dispatch_failed_at=None).count(),
+        "pushing": Asset.objects.filter(status=Status.PUSHING).count(),
+        "waiting_for_retry": queued.filter(dispatch_failed_at=None, attempts__gt=0).count(),
+        "possible_orphans": Asset.objects.possible_orphans().count(),
+    }
+
+
 def run_checks():
     """Every check's result; `ok` when the portal can take uploads (database and Redis)."""
-    checks = {"database": _timed(_database), "redis": _timed(_redis)}
+    checks = {"database": _timed(_database), "redis": _timed(_redis), "pushes": _timed(_pushes)}
     checks["worker"] = _timed(_worker) if checks["redis"]["ok"] else {"ok": False, "error": "no Redis"}
     checks["pingone"] = _timed(_pingone)
     healthy = checks["database"]["ok"] and checks["redis"]["ok"]

@@ -223,8 +223,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # `celery -A portal beat` runs these.
+# How often beat sweeps for undispatched and interrupted pushes.
+PORTAL_SWEEP_SECONDS = env_int("PORTAL_SWEEP_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
-    "recover-stalled-assets": {"task": "images_app.recover_stalled", "schedule": 60.0},
+    "recover-stalled-assets": {"task": "images_app.recover_stalled", "schedule": float(PORTAL_SWEEP_SECONDS)},
     "refresh-branding-usage": {"task": "images_app.refresh_branding_usage", "schedule": 600.0},
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -360,6 +362,14 @@ PORTAL_MAX_IMAGE_BYTES = env_int("PORTAL_MAX_IMAGE_BYTES", 2_000_000)
 PORTAL_MAX_IMAGE_PIXELS = env_int("PORTAL_MAX_IMAGE_PIXELS", 16_000_000)
 PORTAL_MAX_FILES_PER_UPLOAD = env_int("PORTAL_MAX_FILES_PER_UPLOAD", 100)
 PORTAL_PUSH_MAX_ATTEMPTS = env_int("PORTAL_PUSH_MAX_ATTEMPTS", 5)
+# A push whose worker vanished is pushed again on its own at most this many times.
+PORTAL_MAX_INTERRUPTED_PUSHES = env_int("PORTAL_MAX_INTERRUPTED_PUSHES", 3)
+# PingOne answers 403/404 for a while after an environment is created: retried, not failed.
+PORTAL_NEW_ENVIRONMENT_GRACE_SECONDS = env_int("PORTAL_NEW_ENVIRONMENT_GRACE_SECONDS", 120)
+# All workers together stay under this many PingOne requests per second (unset: no budget).
+PINGONE_RATE_LIMIT_PER_SECOND = env_int("PINGONE_RATE_LIMIT_PER_SECOND", None)
+# Where the shared budget and 429 pauses live (None: nowhere, for in-process tests).
+PINGONE_RATE_LIMIT_REDIS_URL = REDIS_URL
 PORTAL_GALLERY_PAGE_SIZE = 24
 # Unset: /metrics answers 404 and /healthz/ shows its detail to admins only.
 PORTAL_METRICS_TOKEN = env_str("PORTAL_METRICS_TOKEN")

@@ -1,6 +1,7 @@
 """Shared fixtures: the emulator over HTTP, users and environments, and the whole portal stack."""
 
 import os
+from datetime import timedelta
 
 import pytest
 import redis
@@ -45,8 +46,30 @@ def in_process_broker_and_cache():
     from portal.celery import app
 
     app.conf.broker_url = "memory://"
-    with override_settings(CACHES=IN_PROCESS_CACHES):
+    with override_settings(CACHES=IN_PROCESS_CACHES, PINGONE_RATE_LIMIT_REDIS_URL=None):
         yield
+
+
+def use_broker(url):
+    """Point the in-process portal's Celery app at another broker, forgetting pooled connections."""
+    import kombu.pools
+
+    from portal.celery import app
+
+    app.conf.broker_url = url
+    kombu.pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def broker_outage():
+    """Call it to make the broker refuse connections; the in-memory broker is back afterwards."""
+    from portal.celery import app
+
+    previous = app.conf.broker_url
+    yield lambda: use_broker("redis://127.0.0.1:1/0")
+    use_broker(previous)
 
 
 class Broker:
@@ -126,6 +149,12 @@ def environments(db):
     production.access_groups.set([branding])
     staging.access_groups.set([branding])
     secret.access_groups.set([secret_team])
+    from django.utils import timezone
+
+    # Registered long ago: PingOne's first minutes of a new environment are tested on their own.
+    Environment.objects.update(created_at=timezone.now() - timedelta(hours=1))
+    for environment in (production, staging, secret):
+        environment.refresh_from_db()
     return {"production": production, "staging": staging, "secret": secret}
 
 

@@ -9,6 +9,8 @@ Usage::
         emulator.app("worker")                   # the first application of a type, as a dict
         emulator.issuer(emulator.app("oidc_web")["environment_id"])
         emulator.add_fault(path="/images$", status=429, retry_after=1)
+        emulator.add_fault(path="/images$", status=503, count=100, probability=0.1)  # ~10% of them
+        emulator.set_rate_limit(5)               # Images/branding APIs: 429 above 5 requests/s
         emulator.worker_token()                  # a client_credentials access token
         emulator.user_tokens("admin@example.com")  # tokens of a user signed in via the form
         emulator.set_groups("admin@example.com", ["Branding"])  # the user's groups from now on
@@ -17,7 +19,7 @@ Usage::
         emulator.api("PUT", f"/environments/{env_id}/themes/{theme_id}", json=theme)  # worker token
         emulator.branding(env_id)                # {"settings", "themes", "applications"}
         emulator.reset()                         # forget images, tokens, sessions, faults, log, groups;
-                                                 # branding back to its defaults
+                                                 # branding and settings back to the configuration's
 
 Arguments: ``port`` (default: a free one), ``data_dir``, ``config_path`` (a JSON file, or
 pass ``config`` as a dict and a temporary file is written), ``extra_args``.
@@ -239,16 +241,26 @@ class EmulatorProcess:
         return response.json()
 
     def reset(self):
-        """Forget images, faults, the request log, sessions, tokens and changed groups; restore branding."""
+        """Forget images, faults, the log, sessions, tokens, groups; restore branding and settings."""
         requests.post(f"{self.base_url}/__emulator__/reset", timeout=10).raise_for_status()
 
     def add_fault(self, path, **fault):
-        """Register a fault (status, retry_after, latency_ms, drop, method, count)."""
+        """Register a fault (status, retry_after, latency_ms, drop, method, count, probability)."""
         response = requests.post(
             f"{self.base_url}/__emulator__/faults", json={"path": path, **fault}, timeout=10
         )
         response.raise_for_status()
         return response.json()
+
+    def settings(self, **changes):
+        """Change settings at run time (until the next reset); return the settings in force."""
+        response = requests.post(f"{self.base_url}/__emulator__/settings", json=changes, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def set_rate_limit(self, per_second):
+        """Limit the Images and branding APIs to this many requests a second (None lifts it)."""
+        return self.settings(rate_limit_per_second=per_second)
 
     def clear_faults(self):
         """Forget every registered fault."""

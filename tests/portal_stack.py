@@ -6,6 +6,7 @@ Used by the end-to-end tests, which drive it over HTTP like a browser or an oper
 import copy
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -140,6 +141,9 @@ class PortalStack(PortalHttp):
             # Production settings but over local http, with the emulator's http image links.
             "DJANGO_SECURE_COOKIES": "0",
             "PORTAL_ALLOW_HTTP_IMAGE_LINKS": "1",
+            # The stack's environments are registered as it starts: a 403 or 404 a test injects
+            # must not be taken for PingOne still settling a new environment.
+            "PORTAL_NEW_ENVIRONMENT_GRACE_SECONDS": "0",
             "DATABASE_URL": self.database_url,
             "REDIS_URL": redis_url,
             "PINGONE_AUTH_BASE_URL": emulator.base_url,
@@ -167,18 +171,25 @@ class PortalStack(PortalHttp):
     def _spawn(self, name, args):
         log = open(self.workdir / f"{name}.log", "w+")  # noqa: SIM115
         self.processes[name] = (
+            # A session of its own, so a test can kill a worker with all its pool processes.
             subprocess.Popen(
-                args, cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, text=True
+                args,
+                cwd=REPO_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                text=True,
+                start_new_session=True,
             ),
             log,
         )
 
     def output(self, name):
-        _, log = self.processes[name]
-        log.flush()
+        if name in self.processes:
+            self.processes[name][1].flush()
         return (self.workdir / f"{name}.log").read_text()
 
-    def start(self):
+    def start(self, worker=True):
         self.manage("migrate", "--noinput")
         self.manage(
             "add_environment", "production", PRODUCTION, "--name", "Production", "--groups", "Branding"
@@ -188,13 +199,16 @@ class PortalStack(PortalHttp):
         self._spawn(
             "portal", [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"]
         )
-        self.start_worker()
+        if worker:
+            self.start_worker()
         self._wait_http(f"{self.url}/", "portal")
         return self
 
-    def start_worker(self):
+    def start_worker(self, name="worker", concurrency=2, beat=False):
+        """A Celery worker as `celery -A portal worker` runs it (no -Q); with `beat`, beat inside."""
+        extra = ["-B", "--schedule", str(self.workdir / f"{name}-beat-schedule")] if beat else []
         self._spawn(
-            "worker",
+            name,
             [
                 sys.executable,
                 "-m",
@@ -203,24 +217,33 @@ class PortalStack(PortalHttp):
                 "portal",
                 "worker",
                 "--loglevel=INFO",
-                "--concurrency=2",
+                f"--concurrency={concurrency}",
                 "--without-mingle",
                 "--without-gossip",
                 "-n",
                 f"e2e-{uuid.uuid4().hex[:6]}@%h",
+                *extra,
             ],
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if " ready." in self.output("worker"):
+            if " ready." in self.output(name):
                 return
-            if self.processes["worker"][0].poll() is not None:
+            if self.processes[name][0].poll() is not None:
                 break
             time.sleep(0.2)
-        raise RuntimeError("the Celery worker did not start:\n" + self.output("worker"))
+        raise RuntimeError("the Celery worker did not start:\n" + self.output(name))
 
-    def stop_worker(self):
-        self._stop("worker")
+    def stop_worker(self, name="worker"):
+        """Stop a worker as a deploy does (SIGTERM: it finishes what it is doing)."""
+        self._stop(name)
+
+    def kill_worker(self, name="worker"):
+        """Kill a worker and its pool processes at once (SIGKILL), as a crash would."""
+        process, log = self.processes.pop(name)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        log.close()
 
     def _wait_http(self, url, name):
         deadline = time.monotonic() + 60
@@ -248,7 +271,8 @@ class PortalStack(PortalHttp):
         log.close()
 
     def diagnostics(self):
-        return "worker log:\n" + self.output("worker")[-3000:]
+        workers = [name for name in self.processes if name != "portal"]
+        return "".join(f"{name} log:\n{self.output(name)[-3000:]}\n" for name in workers)
 
     def stop(self):
         for name in list(self.processes):

@@ -3,6 +3,7 @@
 import pytest
 
 from portal import health
+from tests import images
 
 REDIS_NOWHERE = {
     "default": {
@@ -57,3 +58,21 @@ def test_frequent_checks_reuse_one_recent_answer(client, pingone):
         assert client.get("/healthz/").status_code == 200
     calls = [r for r in pingone.requests_log() if r["path"] == "/v1/"]
     assert len(calls) == 1
+
+
+def test_operators_see_what_the_pipeline_holds(client, admin_user, stage):
+    from django.utils import timezone
+
+    from images_app.models import Asset, Status
+
+    waiting, pushing, retrying, orphan = (stage(data=images.png(colour=(n, 5, 5))) for n in range(4))
+    Asset.objects.filter(pk=waiting.pk).update(dispatch_failed_at=timezone.now())
+    Asset.objects.filter(pk=pushing.pk).update(status=Status.PUSHING)
+    Asset.objects.filter(pk=retrying.pk).update(attempts=2)
+    Asset.objects.filter(pk=orphan.pk).update(status=Status.LIVE, interrupted_at=timezone.now())
+    client.force_login(admin_user)
+
+    pushes = client.get("/healthz/").json()["pushes"]
+
+    assert (pushes["waiting_for_dispatch"], pushes["pushing"]) == (1, 1)
+    assert (pushes["waiting_for_retry"], pushes["possible_orphans"]) == (1, 1)

@@ -1,6 +1,6 @@
 """Pushing an asset to PingOne (the emulator over HTTP) and recording what comes back."""
 
-from datetime import UTC
+from datetime import UTC, timedelta
 
 import pytest
 
@@ -155,3 +155,26 @@ def test_a_misconfigured_api_url_fails_the_asset_with_a_reason_instead_of_leavin
     assert outcome.status == asset.status == Status.FAILED
     assert asset.error_code == "PORTAL_ERROR"
     assert "MissingSchema" in asset.error_message
+
+
+@pytest.mark.parametrize("status", [403, 404])
+def test_a_new_environments_403_or_404_is_retried_while_pingone_settles(
+    staged, pingone, status, environments
+):
+    from django.utils import timezone
+
+    from images_app.models import Environment
+
+    Environment.objects.filter(pk=environments["production"].pk).update(created_at=timezone.now())
+    pingone.add_fault(path="/images$", method="POST", status=status, count=2)
+    asset = staged()
+
+    first = services.push_asset(asset.pk)
+
+    assert first.status == Status.QUEUED and first.retry_in
+    asset.refresh_from_db()
+    assert asset.status == Status.QUEUED
+    Environment.objects.filter(pk=environments["production"].pk).update(
+        created_at=timezone.now() - timedelta(minutes=3)
+    )
+    assert services.push_asset(asset.pk).status == Status.FAILED  # past the window: for real

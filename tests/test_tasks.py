@@ -72,27 +72,16 @@ def test_an_upload_that_needs_review_is_not_queued(
     assert broker.count() == 0
 
 
-@pytest.fixture
-def broker_down():
-    """The broker refuses connections (nothing listens on port 1)."""
-    previous = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
-    app.pool.force_close_all()
-    app._pool = None
-    yield
-    app.conf.broker_url = previous
-    app._pool = None
-
-
 def test_an_upload_while_the_broker_is_down_is_staged_and_stays_queued(
     client,
     designer,
     environments,
     staging_storage,
-    broker_down,
+    broker_outage,
     caplog,
     django_capture_on_commit_callbacks,
 ):
+    broker_outage()
     client.force_login(designer)
     with caplog.at_level(logging.ERROR, logger="images_app.services"):
         with django_capture_on_commit_callbacks(execute=True):
@@ -108,3 +97,4 @@ def test_an_upload_while_the_broker_is_down_is_staged_and_stays_queued(
     assert Asset.objects.get(pk=answer["asset"]).status == Status.QUEUED
     assert f"Could not queue asset {answer['asset']}" in caplog.text
     assert services.queue_push(answer["asset"]) is False
+    assert Asset.objects.get(pk=answer["asset"]).dispatch_failed_at is not None  # for the sweep

@@ -21,9 +21,10 @@ def home(request):
 
 def assets_page(request, environment, query):
     """The page of the environment's assets that ?status=, ?q= (checked) and ?page= ask for."""
-    assets = Asset.objects.for_gallery(
-        environment, status=request.GET.get("status", ""), query=query
-    ).prefetch_related("uses")
+    assets = Asset.objects.for_gallery(environment, status=request.GET.get("status", ""), query=query)
+    if request.GET.get("orphans") == "1":  # the admins' list of possible orphans
+        assets = assets.possible_orphans()
+    assets = assets.prefetch_related("uses")
     paginator = Paginator(assets, settings.PORTAL_GALLERY_PAGE_SIZE)
     return paginator.get_page(request.GET.get("page"))
 
@@ -71,6 +72,7 @@ def asset_json(asset):
         "attempts": asset.attempts,
         "href": asset.href or None,
         "used_by": [use.as_json() for use in asset.uses.all()],
+        "possible_orphan": asset.interrupted_at.isoformat() if asset.interrupted_at else None,
         "thumbnail": asset.thumbnail_url,
         "url": asset.get_absolute_url(),
     }
