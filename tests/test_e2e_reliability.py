@@ -230,3 +230,38 @@ def test_two_workers_share_one_rate_budget_and_never_meet_a_429(budgeted):
     assert [r for r in log if r["status"] == 429] == []
     assert creates_per_second(log) <= 10
     assert len(emulator.images(PRODUCTION)) == 60
+
+
+@pytest.mark.parametrize(
+    ("fault", "status"),
+    [
+        ({"status": 429, "retry_after": 1, "count": 3}, "live"),
+        ({"status": 500, "count": 2}, "live"),
+        ({"status": 400, "count": 1}, "failed"),
+    ],
+    ids=["429 three times", "500 twice", "400"],
+)
+def test_the_known_failures_end_as_they_should(fresh_lab, fault, status):
+    stack, emulator = fresh_lab, fresh_lab.emulator
+    emulator.add_fault(path=CREATES, method="POST", **fault)
+    designer = stack.sign_in("designer@example.com")
+    (asset_id,) = upload_many(stack, designer, 1, f"known{fault['status']}")
+
+    (asset,) = stack.wait_for(designer, "production", [asset_id], {status}, timeout=60)
+
+    assert len(emulator.images(PRODUCTION)) == (1 if status == "live" else 0)
+    if status == "failed":
+        assert asset["attempts"] == 1 and asset["error"]["code"] == "INVALID_DATA"
+
+
+def test_a_ten_second_outage_in_a_batch_of_20_ends_with_twenty_images(fresh_lab):
+    stack, emulator = fresh_lab, fresh_lab.emulator
+    designer = stack.sign_in("designer@example.com")
+    emulator.add_fault(path=CREATES, method="POST", status=503, count=100_000)
+    ids = upload_many(stack, designer, 20, "outage20")
+    time.sleep(10)
+    emulator.clear_faults()
+
+    stack.wait_for(designer, "production", ids, {"live"}, timeout=120)
+
+    assert sorted(stored_per_sha(emulator).values()) == [1] * 20
