@@ -4,7 +4,7 @@ import logging.config
 import os
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import setup_logging, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -14,6 +14,15 @@ app.autodiscover_tasks()
 # The current app for every thread, not only the importing one: a threaded web server's request
 # threads queue pushes through celery.current_app, which would otherwise be a default app.
 app.set_default()
+
+
+@task_prerun.connect
+def retire_old_connections(**kwargs):
+    """Connections are kept across tasks (CELERY_DB_REUSE_MAX); drop one that is too old or broken
+    before a task uses it, as Django does around each request."""
+    from django.db import close_old_connections
+
+    close_old_connections()
 
 
 @setup_logging.connect

@@ -222,6 +222,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # One message at a time per process: pushes are slow I/O and must not wait behind a busy one.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django integration closes the database connection around every task unless told to
+# reuse it: without this, every push opened a new Postgres session. Django's CONN_MAX_AGE and
+# health checks still retire old or broken connections.
+CELERY_DB_REUSE_MAX = 1000
 # `celery -A portal beat` runs these.
 # How often beat sweeps for undispatched and interrupted pushes.
 PORTAL_SWEEP_SECONDS = env_int("PORTAL_SWEEP_SECONDS", 30)
