@@ -135,3 +135,17 @@ def test_assets_json_filters_searches_and_pages(client, designer, stage, setting
     ] == [ids[1]]
     gallery = client.get("/environments/production/?status=failed").content.decode()
     assert "INVALID_DATA: bad" in gallery
+
+
+def test_a_polling_gallery_gets_only_the_assets_it_asks_for_and_only_its_own(
+    client, designer, stage, admin_user
+):
+    mine = [stage(data=images.png(colour=(i, 9, 0))) for i in range(3)]
+    elsewhere = stage("secret", images.png(colour=(4, 9, 0)), user=admin_user)
+    client.force_login(designer)
+
+    ids = f"{mine[0].pk},{mine[2].pk},{elsewhere.pk},x"
+    answer = client.get(f"/environments/production/assets.json?ids={ids}").json()
+
+    assert sorted(a["id"] for a in answer["assets"]) == [mine[0].pk, mine[2].pk]
+    assert all(a["pending"] is True for a in answer["assets"])

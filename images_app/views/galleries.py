@@ -19,11 +19,18 @@ def home(request):
     return render(request, "images_app/home.html", {"environments": environments, "statuses": Status})
 
 
+# A polling gallery asks for at most a page's worth of assets by id.
+MAX_POLLED = 100
+
+
 def assets_page(request, environment, query):
     """The page of the environment's assets that ?status=, ?q= (checked) and ?page= ask for."""
     assets = Asset.objects.for_gallery(environment, status=request.GET.get("status", ""), query=query)
     if request.GET.get("orphans") == "1":  # the admins' list of possible orphans
         assets = assets.possible_orphans()
+    ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()][:MAX_POLLED]
+    if ids:  # a gallery polling only the assets it is waiting on
+        assets = assets.filter(pk__in=ids)
     assets = assets.prefetch_related("uses")
     paginator = Paginator(assets, settings.PORTAL_GALLERY_PAGE_SIZE)
     return paginator.get_page(request.GET.get("page"))
@@ -49,7 +56,6 @@ def gallery(request, slug):
             "statuses": Status,
             "status_filter": request.GET.get("status", ""),
             "query": request.GET.get("q", ""),
-            "any_pending": any(asset.is_pending for asset in page),
         },
     )
 
@@ -61,6 +67,7 @@ def asset_json(asset):
         "filename": asset.filename,
         "status": asset.status,
         "status_label": asset.get_status_display(),
+        "pending": asset.is_pending,
         "pingone_image_id": asset.pingone_image_id or None,
         "targets": asset.targets or None,
         "error": asset.error,

@@ -13,13 +13,13 @@
 
   const gallery = document.getElementById("gallery");
   if (!gallery) return;
-  const PENDING = ["awaiting_review", "queued", "pushing"];
 
   function field(card, name) { return card.querySelector('[data-field="' + name + '"]'); }
 
   function update(card, asset) {
     card.className = "card status-" + asset.status;
     card.dataset.status = asset.status;
+    card.dataset.pending = asset.pending ? "1" : "0";
     field(card, "status").textContent = asset.status_label;
     const id = field(card, "pingone_image_id");
     id.hidden = !asset.pingone_image_id;
@@ -38,19 +38,26 @@
     if (img && asset.thumbnail && img.getAttribute("src") !== asset.thumbnail) img.src = asset.thumbnail;
   }
 
+  function waitingOn() {
+    return Array.from(gallery.querySelectorAll('[data-pending="1"]'), (card) => card.dataset.assetId);
+  }
+
+  // Ask only for the cards still pending; the server says when each stops being so.
   function poll() {
-    fetch(gallery.dataset.pollUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+    const ids = waitingOn();
+    if (!ids.length) return;
+    fetch(gallery.dataset.pollUrl + "?ids=" + ids.join(","), {
+      headers: { Accept: "application/json" }, credentials: "same-origin",
+    })
       .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
       .then((data) => {
-        let pending = false;
         data.assets.forEach((asset) => {
           const card = gallery.querySelector('[data-asset-id="' + asset.id + '"]');
           if (card) update(card, asset);
-          if (PENDING.includes(asset.status)) pending = true;
         });
-        if (pending) setTimeout(poll, 1500);
+        if (waitingOn().length) setTimeout(poll, 1500);
       })
       .catch(() => setTimeout(poll, 5000));
   }
-  if (gallery.dataset.pending === "1") setTimeout(poll, 1000);
+  if (waitingOn().length) setTimeout(poll, 1000);
 })();
