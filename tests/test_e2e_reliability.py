@@ -1,6 +1,7 @@
 """Reliability with the real parts: workers killed or stopped mid-push, Redis going away, one shared
 rate budget across workers, and a soak with PingOne answering errors."""
 
+import itertools
 import subprocess
 import time
 from datetime import datetime
@@ -91,13 +92,19 @@ def fresh_lab(lab):
     lab.emulator.clear_faults()
 
 
+# Every image this module uploads differs from every other: the stack's database outlives tests.
+_colours = itertools.count()
+
+
+def unique_png():
+    n = next(_colours)
+    return images.png(size=(4, 4), colour=(n % 256, n // 256 % 256, 77))
+
+
 def upload_many(stack, session, count, prefix):
     ids = []
     for start in range(0, count, 100):
-        batch = [
-            (f"{prefix}{n}.png", images.png(size=(4, 4), colour=(n % 256, n // 256, hash(prefix) % 256)))
-            for n in range(start, min(count, start + 100))
-        ]
+        batch = [(f"{prefix}{n}.png", unique_png()) for n in range(start, min(count, start + 100))]
         answer = stack.upload(session, "production", batch).json()["files"]
         assert all(a["result"] == "staged" for a in answer), [a for a in answer if a["result"] != "staged"]
         ids += [a["asset"] for a in answer]
