@@ -125,7 +125,8 @@ class AssetQuerySet(models.QuerySet):
         if not query:
             return self
         return self.filter(
-            Q(filename__icontains=query) | Q(pingone_image_id__iexact=query) | Q(sha256=query.lower())
+            # PingOne's ids and sha256 are lowercase: exact matches, so their indexes serve them.
+            Q(filename__icontains=query) | Q(pingone_image_id=query.lower()) | Q(sha256=query.lower())
         )
 
     def awaiting_review(self):
@@ -197,6 +198,13 @@ class Asset(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The gallery's order per environment, and per environment and status.
+        indexes = [
+            models.Index(fields=["environment", "-created_at", "-id"], name="asset_gallery_order"),
+            models.Index(
+                fields=["environment", "status", "-created_at", "-id"], name="asset_gallery_status_order"
+            ),
+        ]
         constraints = [
             # The database, not a check in Python, decides a race between two equal uploads.
             models.UniqueConstraint(
