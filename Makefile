@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint format bench setup services clean
+.PHONY: run test test-fast lint format bench bench-quick setup services clean
 
 setup: $(STAMP)
 
@@ -39,6 +39,11 @@ test-fast: setup lint
 bench: setup services
 	$(PY) bench/bench_emulator.py
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) bench/bench_portal.py
+	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) bench/bench_push.py
+
+# The push comparison on fewer images: well under two minutes.
+bench-quick: setup services
+	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) bench/bench_push.py --quick
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .ruff_cache
