@@ -187,13 +187,19 @@ def apply(
     client = pingone_client(APPLY_TIMEOUT)
     env_id = asset.environment.pingone_environment_id
     image = {"id": asset.pingone_image_id, "href": asset.pingone_href}
+    on_theme = target.startswith("theme_")
     undo = []
     try:
+        # The theme list is read once, and only when the active theme matters.
+        active_id = _active_theme_id(client, env_id) if on_theme and (activate or not theme_id) else None
+        theme_id = theme_id or active_id
+        if on_theme and not theme_id:
+            raise _NotFound("The environment has no active theme.")
         description, previous, correlation_id = _change_slot(
             client, env_id, target, image, theme_id, application_id, undo
         )
-        if activate and target.startswith("theme_"):
-            description += _activate(client, env_id, undo, _chosen_theme_id(client, env_id, theme_id))
+        if activate and on_theme:
+            description += _activate(client, env_id, undo, theme_id, active_id)
     except _NotFound as missing:
         _undo(undo)
         raise ApplyRefused("not_found", str(missing), 404) from None
@@ -221,7 +227,6 @@ class _NotFound(Exception):
 def _change_slot(client, env_id, target, image, theme_id, application_id, undo):
     """Read the object, change the slot, PUT it all back; (description, previous, correlation)."""
     if target.startswith("theme_"):
-        theme_id = _chosen_theme_id(client, env_id, theme_id)
         original = _read(client.read_theme, env_id, theme_id, what="theme")
         changed = copy.deepcopy(original)
         config = changed.setdefault("configuration", {})
@@ -249,26 +254,22 @@ def _change_slot(client, env_id, target, image, theme_id, application_id, undo):
     return (
         f"{TARGETS[target]} “{original.get('name', application_id)}”",
         _describe(original.get("icon")),
-        (change.correlation_id),
+        change.correlation_id,
     )
 
 
-def _chosen_theme_id(client, env_id, theme_id):
-    if theme_id:
-        return theme_id
+def _active_theme_id(client, env_id):
     active = next((t for t in client.list_themes(env_id) if t.get("default")), None)
-    if active is None:
-        raise _NotFound("The environment has no active theme.")
-    return active["id"]
+    return active["id"] if active else None
 
 
-def _activate(client, env_id, undo, theme_id):
-    active = next((t for t in client.list_themes(env_id) if t.get("default")), None)
-    if active and active.get("id") == theme_id:
+def _activate(client, env_id, undo, theme_id, active_id):
+    """Make `theme_id` active; undoing makes `active_id` (the one active before) active again."""
+    if active_id == theme_id:
         return " (already the active theme)"
     client.set_active_theme(env_id, theme_id)
-    if active:
-        undo.append(lambda: client.set_active_theme(env_id, active["id"]))
+    if active_id:
+        undo.append(lambda: client.set_active_theme(env_id, active_id))
     return ", now the active theme"
 
 

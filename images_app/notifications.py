@@ -4,7 +4,6 @@ import logging
 import time
 from urllib.parse import urlencode
 
-from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -14,6 +13,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from . import dispatch
 from .models import Asset, Environment, Status
 
 log = logging.getLogger(__name__)
@@ -87,13 +87,13 @@ def schedule_review_digest(environment_id: int) -> bool:
 
 def _queue(task_name, args, countdown=None):
     """Hand a mail task to a worker; a broker outage is logged, never raised into the caller."""
-    try:
-        # By name, so the pipeline does not import its own tasks; routing comes from settings.
-        current_app.send_task(task_name, args=args, countdown=countdown)
-    except Exception:
-        log.exception("Could not queue %s with %s; that mail is not sent", task_name, args)
-        return False
-    return True
+    return dispatch.send(
+        task_name,
+        args,
+        what=f"{task_name} with {args}",
+        otherwise="that mail is not sent",
+        countdown=countdown,
+    )
 
 
 def _scheduled_key(environment_id):

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files.base import ContentFile
@@ -20,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import branding, leases, notifications, pingone, rate_limit
+from . import branding, dispatch, leases, notifications, pingone, rate_limit
 from .clients import pingone_client
 from .imaging import EXTENSIONS, CleanImage, ImageRejected, clean_image, display_filename, safe_filename
 from .models import SETTINGS_CHANGED, Asset, AuditEvent, Environment, Status
@@ -267,14 +266,12 @@ def queue_push_after_commit(asset_id: int) -> None:
 def queue_push(asset_id: int) -> bool:
     """Hand the asset to a worker. When the broker does not answer, the asset records that
     it was not dispatched and the sweep sends it again as soon as the broker is back."""
-    try:
-        # By name, so the pipeline does not import its own tasks; routing comes from settings.
-        current_app.send_task(PUSH_TASK, args=[asset_id])
-    except Exception:
-        log.exception("Could not queue asset %s for pushing; it stays queued", asset_id)
-        Asset.objects.filter(pk=asset_id, status=Status.QUEUED).update(dispatch_failed_at=timezone.now())
-        return False
-    return True
+    if dispatch.send(
+        PUSH_TASK, [asset_id], what=f"asset {asset_id} for pushing", otherwise="it stays queued"
+    ):
+        return True
+    Asset.objects.filter(pk=asset_id, status=Status.QUEUED).update(dispatch_failed_at=timezone.now())
+    return False
 
 
 # --- Pushing -----------------------------------------------------------------------------

@@ -63,12 +63,20 @@ def seed(environment, user, count, start=0):
     )
 
 
+# JSON answers too: they list fields (where each asset is used) that the HTML pages do not.
+JSON_PAGES = ["/environments/production/assets.json", "/my-uploads/"]
+
+
 def queries_per_page(client):
     counts = {}
     for page in PAGES:
         with CaptureQueriesContext(connection) as captured:
             assert client.get(page).status_code == 200, page
         counts[page] = len(captured)
+    for page in JSON_PAGES:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(page, HTTP_ACCEPT="application/json").status_code == 200, page
+        counts[f"{page} as JSON"] = len(captured)
     return counts
 
 

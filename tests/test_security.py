@@ -134,7 +134,7 @@ def test_a_file_over_the_limit_is_answered_file_too_large_and_the_others_as_usua
 
 
 @pytest.mark.parametrize("path", ["/", "/login/", "/healthz/", "/static/portal/portal.css"])
-def test_every_answer_carries_the_security_headers(client, db, path):
+def test_every_answer_carries_the_security_headers(client, db, pingone, path):
     response = client.get(path)
     csp = response["Content-Security-Policy"]
     directives = dict(d.strip().split(" ", 1) for d in csp.split(";") if d.strip())

@@ -92,9 +92,13 @@ def assets_json(request, slug):
     if not search.is_valid():
         return refused_search(request, search)
     page = assets_page(request, environment, search.cleaned_data["q"])
-    next_url = None
-    if page.has_next():
-        query = request.GET.copy()
-        query["page"] = page.next_page_number()
-        next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-    return JsonResponse({"assets": [asset_json(a) for a in page], "next": next_url})
+    return JsonResponse({"assets": [asset_json(a) for a in page], "next": next_page_url(request, page)})
+
+
+def next_page_url(request, page):
+    """This request's absolute URL for the page after `page`, with its other parameters; None at the end."""
+    if not page.has_next():
+        return None
+    query = request.GET.copy()
+    query["page"] = page.next_page_number()
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")

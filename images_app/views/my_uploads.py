@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from ..models import NEEDS_ATTENTION, Asset, Status
 from ..responses import wants_json
-from .galleries import asset_json
+from .galleries import asset_json, next_page_url
 
 ATTENTION_LABELS = {
     Status.FAILED: "failed",
@@ -30,20 +30,20 @@ def my_uploads(request):
     status = request.GET.get("status", "")
     if status not in Status.values:
         status = ""
-    assets = mine.with_status(status).needing_attention_first().select_related("environment")
+    assets = (
+        mine.with_status(status)
+        .needing_attention_first()
+        .select_related("environment")
+        .prefetch_related("uses")
+    )
     page = Paginator(assets, settings.PORTAL_GALLERY_PAGE_SIZE).get_page(request.GET.get("page"))
     counts = attention_counts(mine)
     if wants_json(request):
-        next_url = None
-        if page.has_next():
-            query = request.GET.copy()
-            query["page"] = page.next_page_number()
-            next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
         return JsonResponse(
             {
                 "assets": [{**asset_json(a), "environment": a.environment.slug} for a in page],
                 "counts": {value: count for value, _, count in counts},
-                "next": next_url,
+                "next": next_page_url(request, page),
             }
         )
     return render(
