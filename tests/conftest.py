@@ -211,8 +211,9 @@ def stage(designer, environments, staging_storage):
 @pytest.fixture(scope="session")
 def stack_redis_url():
     url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")
-    base, _, _ = url.rpartition("/")
-    stack_url = f"{base}/13"
+    base, _, db = url.rpartition("/")
+    # The db just below the in-process one, so suites run side by side on one Redis never meet.
+    stack_url = f"{base}/{max(int(db or 14) - 1, 0)}"
     redis.Redis.from_url(stack_url).flushdb()
     return stack_url
 
