@@ -135,6 +135,11 @@ WHITENOISE_USE_FINDERS = True
 
 # --- Sessions and security ---------------------------------------------------------------
 
+# Sessions live in the shared database, so any web process can serve any request: a sign-in
+# started on one (its OIDC state, nonce and PKCE verifier are in the session) finishes on another,
+# and a load balancer needs no sticky sessions. Not the cache: a Redis outage must not sign
+# everyone out.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Lax: the OIDC callback is a top-level cross-site GET and must carry the session (state).
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_HTTPONLY = True
@@ -284,15 +289,34 @@ MEDIA_URL = "/media/"
 if STORAGE_BACKEND == "filesystem":
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 elif STORAGE_BACKEND == "s3":
-    # django-storages reads the usual AWS_* variables (bucket, keys, AWS_S3_ENDPOINT_URL).
+    from botocore.config import Config as _S3ClientConfig
+
+    # django-storages over boto3; keys come from the usual AWS_* variables (AWS_ACCESS_KEY_ID,
+    # AWS_SECRET_ACCESS_KEY, or an instance/task role when they are unset).
     AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
     if not AWS_STORAGE_BUCKET_NAME:
         raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME")
+    # Unset for AWS; MinIO, Ceph or any other S3-compatible server otherwise.
     AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL")
     AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME")
+    # Objects are private: no ACL is sent, so the bucket's own (private, or owner-enforced) applies.
+    # Nobody fetches a staged file from S3 directly: the portal serves it to signed-in users who
+    # may see the asset, and workers read it with the keys.
     AWS_DEFAULT_ACL = None
     AWS_QUERYSTRING_AUTH = True
-    AWS_S3_FILE_OVERWRITE = False
+    # Should a signed URL ever be made, it lasts five minutes.
+    AWS_QUERYSTRING_EXPIRE = 300
+    # Staged names are random (uuid4): no name is reused, so no existence check before each write.
+    AWS_S3_FILE_OVERWRITE = True
+    # An S3 that is down or refuses fails the one file within seconds, with a clear message,
+    # instead of holding the upload request through boto3's default retries.
+    AWS_S3_CLIENT_CONFIG = _S3ClientConfig(
+        signature_version="s3v4",
+        s3={"addressing_style": env_str("AWS_S3_ADDRESSING_STYLE", "auto")},
+        connect_timeout=env_int("AWS_S3_CONNECT_TIMEOUT", 3),
+        read_timeout=env_int("AWS_S3_READ_TIMEOUT", 10),
+        retries={"mode": "standard", "max_attempts": 2},
+    )
     _default_storage = {"BACKEND": "storages.backends.s3.S3Storage"}
 else:
     raise ImproperlyConfigured(f"STORAGE_BACKEND must be 'filesystem' or 's3', not {STORAGE_BACKEND!r}")

@@ -1,9 +1,11 @@
 """One asset: its page, its staged file, and the actions on it."""
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -15,6 +17,8 @@ from ..responses import json_error, wants_json
 from ..roles import is_portal_admin
 from .access import visible_asset
 from .galleries import asset_json
+
+log = logging.getLogger(__name__)
 
 
 @login_required
@@ -42,15 +46,23 @@ def asset_detail(request, asset_id):
 
 @login_required
 def asset_file(request, asset_id):
-    """The staged bytes, for thumbnails before PingOne hosts the image."""
+    """The staged bytes, for thumbnails before PingOne hosts the image: served by the portal to
+    those who may see the asset (staged files are private, on disk or in S3)."""
     asset = visible_asset(request, asset_id)
     if not asset.file:
         raise Http404("The staged file was removed.")
     try:
         handle = asset.file.open("rb")
+        # Built here: finding the length reads the object, and S3 may fail on that too.
+        response = FileResponse(handle, content_type=asset.content_type)
     except FileNotFoundError:
         raise Http404("The staged file is gone.")
-    response = FileResponse(handle, content_type=asset.content_type)
+    except Exception:  # noqa: BLE001  (S3 down or refusing: any of boto3's errors)
+        log.exception("Could not read the staged file of asset %s", asset.pk)
+        return HttpResponse(
+            "The staged file cannot be read right now.", status=503, content_type="text/plain"
+        )
+    # Private: shared caches must not keep what only some users may see.
     response["Cache-Control"] = "private, max-age=3600"
     return response
 
