@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from celery import current_task
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files.base import ContentFile
@@ -349,7 +350,7 @@ def _push_claimed(asset, holder):
         error_message="",
         claimed_by="",
         lease_until=None,
-        note=f"PingOne image {image.id}",
+        note=f"PingOne image {image.id}" + (f" by {current_task.request.hostname}" if current_task else ""),
         correlation_id=image.correlation_id,
     )
     return PushOutcome(Status.LIVE)

@@ -1,4 +1,5 @@
-"""The whole product as separate processes: emulator, portal (runserver) and a Celery worker.
+"""The whole product as separate processes: emulator, portal (runserver, or gunicorn with the
+checked-in gunicorn.conf.py, one or several) and Celery workers.
 
 Used by the end-to-end tests, which drive it over HTTP like a browser or an operator would.
 """
@@ -124,6 +125,24 @@ class PortalHttp:
             time.sleep(0.3)
 
 
+class WebProcess(PortalHttp):
+    """One more web process of a stack, on a port of its own: the same portal seen through it."""
+
+    def __init__(self, stack, name, port):
+        self.stack, self.name, self.port = stack, name, port
+        self.url = f"http://127.0.0.1:{port}"
+
+    def output(self):
+        return self.stack.output(self.name)
+
+    def wait(self):
+        self.stack._wait_http(f"{self.url}/", self.name)
+        return self
+
+    def diagnostics(self):
+        return self.stack.diagnostics()
+
+
 class PortalStack(PortalHttp):
     """A portal and a Celery worker wired to an already running emulator."""
 
@@ -155,6 +174,7 @@ class PortalStack(PortalHttp):
             **(extra_env or {}),
         }
         self.processes = {}
+        self.web_names = {"portal"}
         (self.workdir / "tmp").mkdir()
 
     def manage(self, *args):
@@ -168,14 +188,14 @@ class PortalStack(PortalHttp):
             timeout=120,
         ).stdout
 
-    def _spawn(self, name, args):
+    def _spawn(self, name, args, env=None):
         log = open(self.workdir / f"{name}.log", "w+")  # noqa: SIM115
         self.processes[name] = (
             # A session of its own, so a test can kill a worker with all its pool processes.
             subprocess.Popen(
                 args,
                 cwd=REPO_ROOT,
-                env=self.env,
+                env={**self.env, **(env or {})},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 text=True,
@@ -189,23 +209,45 @@ class PortalStack(PortalHttp):
             self.processes[name][1].flush()
         return (self.workdir / f"{name}.log").read_text()
 
-    def start(self, worker=True):
+    def start(self, worker=True, server="runserver"):
+        """Migrate, register the environments, start the portal (`runserver`, or `gunicorn` with
+        gunicorn.conf.py) on the stack's port and, unless told not to, a worker."""
         self.manage("migrate", "--noinput")
         self.manage(
             "add_environment", "production", PRODUCTION, "--name", "Production", "--groups", "Branding"
         )
         self.manage("add_environment", "staging", STAGING, "--name", "Staging", "--groups", "Branding")
         self.manage("add_environment", "secret", SECRET, "--name", "Secret", "--groups", "Secret Team")
-        self._spawn(
-            "portal", [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"]
-        )
+        if server == "gunicorn":
+            self._spawn_gunicorn("portal", self.port)
+        else:
+            self._spawn(
+                "portal", [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"]
+            )
         if worker:
             self.start_worker()
         self._wait_http(f"{self.url}/", "portal")
         return self
 
-    def start_worker(self, name="worker", concurrency=2, beat=False):
-        """A Celery worker as `celery -A portal worker` runs it (no -Q); with `beat`, beat inside."""
+    def _spawn_gunicorn(self, name, port, processes=1):
+        """gunicorn as the Procfile runs it: its port from PORT, its processes from WEB_CONCURRENCY."""
+        self.web_names.add(name)
+        self._spawn(
+            name,
+            [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--config", "gunicorn.conf.py"],
+            env={"PORT": str(port), "WEB_CONCURRENCY": str(processes)},
+        )
+
+    def start_web(self, name, port, processes=1, wait=True):
+        """One more web process (gunicorn) on `port`, sharing the stack's database, Redis and
+        storage; returns it, to act as a user through it (without `wait`, call its `wait()`)."""
+        self._spawn_gunicorn(name, port, processes)
+        web = WebProcess(self, name, port)
+        return web.wait() if wait else web
+
+    def start_worker(self, name="worker", concurrency=2, beat=False, node_name=None, wait=True):
+        """A Celery worker as `celery -A portal worker` runs it (no -Q); with `beat`, beat inside;
+        `node_name` is its -n (a random one by default). Without `wait`, call `wait_worker`."""
         extra = ["-B", "--schedule", str(self.workdir / f"{name}-beat-schedule")] if beat else []
         self._spawn(
             name,
@@ -221,10 +263,14 @@ class PortalStack(PortalHttp):
                 "--without-mingle",
                 "--without-gossip",
                 "-n",
-                f"e2e-{uuid.uuid4().hex[:6]}@%h",
+                node_name or f"e2e-{uuid.uuid4().hex[:6]}@%h",
                 *extra,
             ],
         )
+        if wait:
+            self.wait_worker(name)
+
+    def wait_worker(self, name):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if " ready." in self.output(name):
@@ -251,7 +297,8 @@ class PortalStack(PortalHttp):
             try:
                 requests.get(url, timeout=2)
                 return
-            except requests.ConnectionError:
+            # A gunicorn that listens but is still loading the portal holds the request.
+            except (requests.ConnectionError, requests.Timeout):
                 if self.processes[name][0].poll() is not None:
                     break
                 time.sleep(0.2)
@@ -271,7 +318,7 @@ class PortalStack(PortalHttp):
         log.close()
 
     def diagnostics(self):
-        workers = [name for name in self.processes if name != "portal"]
+        workers = [name for name in self.processes if name not in self.web_names]
         return "".join(f"{name} log:\n{self.output(name)[-3000:]}\n" for name in workers)
 
     def stop(self):
