@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint format bench bench-quick setup services clean
+.PHONY: run test test-fast lint format bench bench-quick setup services clean run-prod-like
 
 setup: $(STAMP)
 
@@ -18,6 +18,11 @@ services:
 
 run: setup services
 	@scripts/run-all.sh
+
+# The production topology locally: the emulator, then the Procfile under honcho (two gunicorn
+# web processes on 8000 and 8001, two Celery workers, one beat) on one database, Redis and S3.
+run-prod-like: setup services
+	@scripts/run-prod-like.sh
 
 lint: setup
 	$(VENV)/bin/ruff check .

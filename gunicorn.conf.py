@@ -17,7 +17,6 @@ its secret redaction; the access log is written to stdout in that format.
 """
 
 import logging
-import logging.config
 import os
 import sys
 
@@ -58,9 +57,11 @@ class DjangoLogging(glogging.Logger):
     def setup(self, cfg):
         super().setup(cfg)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-        from django.conf import settings
+        import django
 
-        logging.config.dictConfig(settings.LOGGING)
+        # Applies LOGGING as every process of the portal does (its filters and formatters may
+        # need the apps loaded). No connection is opened: each worker opens its own after the fork.
+        django.setup()
         root_handlers = logging.getLogger().handlers
         for logger in (self.error_log, self.access_log):
             for handler in list(logger.handlers):

@@ -23,16 +23,7 @@ trap stop_all INT TERM EXIT
 
 $PY -m pingone_emulator --port 8900 --data-dir "$data_dir/emulator" &
 pids+=($!)
-for _ in $(seq 100); do
-  $PY -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8900/__emulator__/config', timeout=1)" \
-    2>/dev/null && break
-  sleep 0.1
-done
-
-$PY manage.py migrate --noinput
-# The emulator's Production and Staging environments, open to its Branding group.
-$PY manage.py add_environment production 6b2c1d7f-8e40-4d3b-8c2f-1e9a3b7d5f02 --name Production --groups Branding
-$PY manage.py add_environment staging 7c3d2e80-9f51-4e4c-9d30-2fab4c8e6a03 --name Staging --groups Branding
+scripts/prepare-local.sh 8900
 
 .venv/bin/celery -A portal worker --loglevel=INFO --concurrency=2 &
 pids+=($!)
