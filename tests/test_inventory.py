@@ -149,6 +149,15 @@ def test_an_output_in_a_missing_folder_is_a_clear_error(db, tmp_path):
     assert not target.parent.exists()
 
 
+def test_an_output_that_cannot_be_written_is_a_clear_error_and_leaves_nothing_behind(stage, tmp_path):
+    stage()
+    folder = tmp_path / "exports"
+    (folder / "inventory.csv").mkdir(parents=True)  # a folder where the file should go
+    with pytest.raises(CommandError, match="Cannot write .*inventory.csv: Is a directory"):
+        export("--output", str(folder / "inventory.csv"))
+    assert [p.name for p in folder.iterdir()] == ["inventory.csv"]
+
+
 def test_a_file_name_a_spreadsheet_would_evaluate_is_quoted_in_csv_and_exact_in_json(stage):
     stage("production", images.png(), "=HYPERLINK(evil).png")
 

@@ -1,5 +1,6 @@
 """Write every asset, with its PingOne image id, as CSV or JSON: the inventory an operator keeps."""
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -31,15 +32,17 @@ class Command(BaseCommand):
         if not path.parent.is_dir():
             raise CommandError(f"Cannot write {path}: the folder {path.parent} does not exist.")
         try:
-            with tempfile.NamedTemporaryFile(
+            temporary = tempfile.NamedTemporaryFile(
                 "w", encoding="utf-8", newline="", dir=path.parent, prefix=f".{path.name}.", delete=False
-            ) as temporary:
-                try:
+            )
+            try:
+                with temporary:
                     count = inventory.export(temporary, format)
-                except BaseException:
+                os.replace(temporary.name, path)
+            except BaseException:
+                with contextlib.suppress(FileNotFoundError):
                     os.unlink(temporary.name)
-                    raise
-            os.replace(temporary.name, path)
+                raise
         except OSError as exc:
             raise CommandError(f"Cannot write {path}: {exc.strerror or exc}.")
         return count
