@@ -306,10 +306,13 @@ class Asset(models.Model):
 # live asset put on a sign-on screen (a theme, the branding settings or an application).
 SETTINGS_CHANGED = "settings"
 APPLIED = "applied"
+# Reconciliation found that PingOne no longer has a live asset's image (no status change).
+MISSING_IN_PINGONE = "missing"
 EVENT_ACTIONS = [
     *Status.choices,
     (SETTINGS_CHANGED, "Settings changed"),
     (APPLIED, "Put on a sign-on screen"),
+    (MISSING_IN_PINGONE, "Missing in PingOne"),
 ]
 
 

@@ -71,3 +71,18 @@ def send_review_digest_task(environment_id):
 @shared_task(name=notifications.ASSET_NOTICE_TASK, **MAIL_RETRY)
 def send_asset_notice_task(asset_id, kind):
     notifications.send_asset_notice(asset_id, kind)
+
+
+# --- Reconciliation --------------------------------------------------------------------------
+
+from . import reconcile  # noqa: E402
+
+
+# Optional, from beat every PORTAL_RECONCILE_EVERY_DAYS: one GET per live asset within the shared
+# request budget, so it can take a while; the hard limit stays under the broker's visibility
+# timeout (3600 s), or an unacknowledged run would be handed to a second worker.
+@shared_task(name=reconcile.RECONCILE_TASK, soft_time_limit=3000, time_limit=3300)
+def reconcile_task():
+    report = reconcile.reconcile(mark=True, by="scheduled reconcile")
+    for finding in report.missing + report.errors:
+        logging.getLogger(__name__).warning("Reconcile: %s", finding.describe())

@@ -220,6 +220,7 @@ CELERY_TASK_ROUTES = {
     "images_app.refresh_branding_usage": {"queue": "maintenance"},
     "images_app.send_review_digest": {"queue": "mail"},
     "images_app.send_asset_notice": {"queue": "mail"},
+    "images_app.reconcile": {"queue": "maintenance"},
 }
 # Acknowledge after the task ran, so a worker that dies mid-push hands the message back.
 CELERY_TASK_ACKS_LATE = True
@@ -238,6 +239,14 @@ CELERY_BEAT_SCHEDULE = {
     "recover-stalled-assets": {"task": "images_app.recover_stalled", "schedule": float(PORTAL_SWEEP_SECONDS)},
     "refresh-branding-usage": {"task": "images_app.refresh_branding_usage", "schedule": 600.0},
 }
+# Optional: every this many days (7: weekly), beat reads every live asset back from PingOne and
+# records the ones it no longer has in their history (manage.py reconcile --mark). 0: never.
+PORTAL_RECONCILE_EVERY_DAYS = env_int("PORTAL_RECONCILE_EVERY_DAYS", 0)
+if PORTAL_RECONCILE_EVERY_DAYS > 0:
+    CELERY_BEAT_SCHEDULE["reconcile-with-pingone"] = {
+        "task": "images_app.reconcile",
+        "schedule": float(PORTAL_RECONCILE_EVERY_DAYS * 24 * 3600),
+    }
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
     "socket_timeout": 5,

@@ -22,7 +22,11 @@ def registered_tasks():
 
 @pytest.mark.parametrize(
     ("task", "queue"),
-    [("images_app.push_asset", "images"), ("images_app.recover_stalled", "maintenance")],
+    [
+        ("images_app.push_asset", "images"),
+        ("images_app.recover_stalled", "maintenance"),
+        ("images_app.reconcile", "maintenance"),
+    ],
 )
 def test_each_task_is_routed_to_its_queue(task, queue):
     assert task in app.tasks
@@ -32,7 +36,7 @@ def test_each_task_is_routed_to_its_queue(task, queue):
 def test_every_task_goes_to_a_queue_a_worker_with_no_q_argument_consumes():
     declared = {queue.name for queue in settings.CELERY_TASK_QUEUES}
     ours = [name for name in app.tasks if name.startswith("images_app.")]
-    assert len(ours) == 5
+    assert len(ours) == 6
     assert {app.amqp.router.route({}, name)["queue"].name for name in ours} <= declared
 
 
