@@ -15,6 +15,8 @@ import requests
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
+from . import log_context
+
 log = logging.getLogger(__name__)
 
 # Ping's guidance: these are worth another try later; other 4xx are not.
@@ -207,6 +209,7 @@ class WorkerToken:
         session = OAuth2Session(
             self.client_id, self._client_secret, token_endpoint_auth_method="client_secret_basic"
         )
+        session.hooks["response"].append(log_context.log_pingone_response)
         try:
             token = session.fetch_token(self.token_url, grant_type="client_credentials", timeout=self.timeout)
         except OAuthError as exc:
@@ -347,7 +350,9 @@ class PingOneClient:
         for attempt in (1, 2):
             all_headers = {"Authorization": f"Bearer {self.token.get()}", **(headers or {})}
             try:
-                response = self.http.request(method, url, headers=all_headers, timeout=self.timeout, **kwargs)
+                response = log_context.call_pingone(
+                    self.http.request, method, url, headers=all_headers, timeout=self.timeout, **kwargs
+                )
             except requests.Timeout as exc:
                 raise RetryLater(f"PingOne did not answer in time ({type(exc).__name__}).", code="TIMEOUT")
             except requests.ConnectionError as exc:

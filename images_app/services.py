@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import branding, dispatch, leases, notifications, pingone, rate_limit
+from . import branding, dispatch, leases, log_context, metrics, notifications, pingone, rate_limit
 from .clients import pingone_client
 from .imaging import EXTENSIONS, CleanImage, ImageRejected, clean_image, display_filename, safe_filename
 from .models import SETTINGS_CHANGED, Asset, AuditEvent, Environment, Status
@@ -75,7 +75,9 @@ def stage_uploads(
     environment: Environment, user: AbstractBaseUser, files: Iterable[UploadedFile]
 ) -> list[UploadResult]:
     """Look at each uploaded file in order and stage the good ones; one result per file."""
-    return [stage_upload(environment, user, upload) for upload in files]
+    results = [stage_upload(environment, user, upload) for upload in files]
+    metrics.record_uploads(results)
+    return results
 
 
 def stage_upload(environment: Environment, user: AbstractBaseUser, upload: UploadedFile) -> UploadResult:
@@ -294,9 +296,11 @@ def push_asset(asset_id: int) -> PushOutcome | None:
     asset = Asset.objects.select_related("environment").filter(pk=asset_id).first()
     if asset is None or asset.status != Status.QUEUED:
         return None  # gone, or another delivery has it
+    log_context.bind(asset=asset.pk, environment=asset.environment.slug)
     # All workers share one budget of PingOne requests: without one, wait instead of a 429.
     wait = rate_limit.reserve()
     if wait:
+        metrics.record_rate_budget_wait(wait)
         return PushOutcome(Status.QUEUED, retry_in=wait)
     holder = leases.holder()
     with leases.heartbeat(holder):
@@ -309,7 +313,7 @@ def push_asset(asset_id: int) -> PushOutcome | None:
             dispatch_failed_at=None,
         ):
             return None  # another delivery claimed it first
-        return _push_claimed(asset, holder)
+        return metrics.timed_push(_push_claimed, asset, holder)
 
 
 def _push_claimed(asset, holder):

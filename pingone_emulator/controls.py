@@ -206,7 +206,8 @@ def _limit_and_faults():
 def _log_request(response):
     if not request.path.startswith(CONTROL_PREFIX) and not g.get("request_logged"):
         arrival = g.get("arrival") or now()
-        current().store.log_request(request.method, request.path, response.status_code, arrival)
+        answered = response.status_code, arrival, response.headers.get("Correlation-Id")
+        current().store.log_request(request.method, request.path, *answered)
     return response
 
 

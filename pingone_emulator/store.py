@@ -273,9 +273,16 @@ class Store:
                 return dict(fault)
         return None
 
-    def log_request(self, method, path, status, at):
-        """Add one entry to the request log: a request that arrived at `at` (epoch seconds)."""
-        entry = {"method": method, "path": path, "status": status, "time": utc_timestamp(at)}
+    def log_request(self, method, path, status, at, correlation_id=None):
+        """Add one entry to the request log: a request that arrived at `at` (epoch seconds),
+        with the Correlation-Id it was answered with (None for a dropped connection)."""
+        entry = {
+            "method": method,
+            "path": path,
+            "status": status,
+            "time": utc_timestamp(at),
+            "correlation_id": correlation_id,
+        }
         with self.lock:
             # Entries are logged when answered; slow requests must not break arrival order.
             bisect.insort(self.request_log, (at, entry), key=lambda item: item[0])

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.urls import Resolver404, resolve
 
+from images_app import metrics
 from images_app.responses import error_response, json_error, wants_json
 
 UPLOAD_VIEW = "images:upload"
@@ -53,6 +54,7 @@ class RequestLimitMiddleware:
     def refuse(self, request):
         is_upload = _view_name(request) == UPLOAD_VIEW
         if is_upload and not request.user.is_authenticated:
+            metrics.record_upload_refused("sign_in_required")
             if wants_json(request):
                 return json_error("sign_in_required", "Sign in to upload.", 401)
             return redirect_to_login(request.path, settings.LOGIN_URL)
@@ -64,5 +66,7 @@ class RequestLimitMiddleware:
                 if length
                 else "The request's Content-Length is not a number."
             )
+            if is_upload:
+                metrics.record_upload_refused("request_too_large")
             return error_response(request, 413, "request_too_large", message)
         return None

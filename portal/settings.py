@@ -8,6 +8,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
 
+from portal.logging_setup import LOG_FORMATS, logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -52,6 +54,8 @@ if SECRET_KEY is None:
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
+    # The project's own commands (runserver logging as LOG_FORMAT says); first, so they win.
+    "portal.apps.PortalConfig",
     "portal.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -64,6 +68,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every answer, a refusal by a later middleware included, carries X-Request-ID, and
+    # every line logged while a request runs carries its id.
+    "portal.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -410,6 +417,9 @@ PINGONE_RATE_LIMIT_REDIS_URL = REDIS_URL
 PORTAL_GALLERY_PAGE_SIZE = 24
 # Unset: /metrics answers 404 and /healthz/ shows its detail to admins only.
 PORTAL_METRICS_TOKEN = env_str("PORTAL_METRICS_TOKEN")
+# Where web processes and workers add up the counts /metrics shows (None: counted nowhere, for
+# in-process tests); the shared Redis, so a push counted on any machine shows on every web.
+PORTAL_METRICS_REDIS_URL = REDIS_URL
 
 # The upload form counts files and answers "too many" itself; Django's own refusal, which
 # happens while parsing and before any view, is only a backstop far above that.
@@ -423,28 +433,12 @@ FILE_UPLOAD_HANDLERS = [
 
 # --- Logging -----------------------------------------------------------------------------
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "portal.log_redaction.RedactSecrets"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["redact_secrets"],
-        }
-    },
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # The development server's access log: through the redacting handler (the callback's
-        # query string holds the authorization code), not Django's own.
-        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        # authlib's and urllib3's debug lines carry PKCE verifiers, codes and tokens.
-        "authlib": {"level": "INFO"},
-        "urllib3": {"level": "INFO"},
-    },
-}
+# text (the default, as `make run` shows it) or json: one JSON object per line, with the request
+# id, task, asset, environment and PingOne's Correlation-Id (portal.logging_setup).
+LOG_FORMAT = env_str("LOG_FORMAT", "text").lower()
+if LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'text' or 'json', not {LOG_FORMAT!r}")
+LOGGING_CONFIG = "portal.logging_setup.configure"
+LOGGING = logging_config(LOG_FORMAT, env_str("LOG_LEVEL", "INFO"))
 
 CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"

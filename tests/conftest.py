@@ -46,7 +46,9 @@ def in_process_broker_and_cache():
     from portal.celery import app
 
     app.conf.broker_url = "memory://"
-    with override_settings(CACHES=IN_PROCESS_CACHES, PINGONE_RATE_LIMIT_REDIS_URL=None):
+    with override_settings(
+        CACHES=IN_PROCESS_CACHES, PINGONE_RATE_LIMIT_REDIS_URL=None, PORTAL_METRICS_REDIS_URL=None
+    ):
         yield
 
 

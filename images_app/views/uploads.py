@@ -7,7 +7,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from .. import services
+from .. import metrics, services
 from ..forms import UploadForm
 from ..responses import json_error, wants_json
 from .access import visible_environment
@@ -31,6 +31,7 @@ def upload(request, slug):
     form = UploadForm(files=request.FILES)
     if not form.is_valid():
         error = form.errors.as_data()["files"][0]
+        metrics.record_upload_refused(error.code)
         if wants_json(request):
             status = 413 if error.code == "too_many_files" else 400
             return json_error(error.code, error.messages[0], status)
