@@ -1,6 +1,8 @@
 """Template context shared by every page."""
 
-from .models import Asset
+import functools
+
+from .models import Status, StatusCount
 from .roles import is_portal_admin
 
 
@@ -9,5 +11,6 @@ def portal_user(request):
     # Error pages for a refused Host are drawn before the authentication middleware ran.
     user = getattr(request, "user", None)
     admin = user is not None and is_portal_admin(user)
-    waiting = Asset.objects.awaiting_review().count if admin else 0
+    # From the kept counters, not a count of the assets table (every page shows it).
+    waiting = functools.cache(lambda: StatusCount.objects.total(Status.AWAITING_REVIEW)) if admin else 0
     return {"is_portal_admin": admin, "waiting_for_review": waiting}

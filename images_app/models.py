@@ -3,10 +3,12 @@
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models, transaction
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models.signals import post_delete
 from django.urls import reverse
 from django.utils import timezone
 
+from .pagination import Sort
 from .roles import is_portal_admin
 
 
@@ -30,12 +32,16 @@ class EnvironmentQuerySet(models.QuerySet):
         return self.filter(pk__in=granted)
 
     def with_status_counts(self):
-        """Annotate `total` and `status_counts`: (status, count) for each Status, in Status order."""
-        counts = {f"count_{s.value}": Count("assets", filter=Q(assets__status=s)) for s in Status}
-        # Explicit: Django does not apply Meta.ordering to a query that aggregates.
-        environments = list(self.annotate(total=Count("assets"), **counts).order_by("name"))
+        """Set `total`, `count_<status>` and `status_counts`: (status, count) for each Status, in
+        Status order, from the kept counters (two queries, whatever the number of assets)."""
+        environments = list(self.order_by("name"))
+        counts = StatusCount.objects.per_environment([e.pk for e in environments])
         for environment in environments:
-            environment.status_counts = [(s.value, getattr(environment, f"count_{s.value}")) for s in Status]
+            mine = counts.get(environment.pk, {})
+            environment.status_counts = [(s.value, mine.get(s.value, 0)) for s in Status]
+            for status, count in environment.status_counts:
+                setattr(environment, f"count_{status}", count)
+            environment.total = sum(count for _, count in environment.status_counts)
         return environments
 
 
@@ -136,20 +142,51 @@ class AssetQuerySet(models.QuerySet):
     def uploaded_by(self, user):
         return self.filter(uploaded_by=user)
 
+    def with_attention_rank(self):
+        """Annotate `attention`: 1 for failed, rejected and waiting uploads, else 0."""
+        return self.annotate(attention=attention_rank())
+
     def needing_attention_first(self):
         """Failed, rejected and waiting uploads first, then the rest; newest first within each."""
-        needs_attention = Case(
-            When(status__in=NEEDS_ATTENTION, then=Value(0)), default=Value(1), output_field=IntegerField()
-        )
-        return self.alias(needs_attention=needs_attention).order_by("needs_attention", "-created_at", "-id")
+        return self.with_attention_rank().order_by(*MY_UPLOADS_ORDER)
 
     def attention_counts(self):
         """How many are in each status that needs the uploader's attention: {status: count}."""
-        return self.aggregate(**{s.value: Count("pk", filter=Q(status=s)) for s in NEEDS_ATTENTION})
+        # Only those rows are read (an index on uploader and status holds them).
+        counts = {s.value: Count("pk", filter=Q(status=s)) for s in NEEDS_ATTENTION}
+        return self.filter(status__in=NEEDS_ATTENTION).aggregate(**counts)
 
     def for_gallery(self, environment, *, status="", query=""):
-        """One environment's assets as its gallery lists them: filtered, searched, newest first."""
+        """One environment's assets as its gallery lists them: filtered, searched (the order is
+        one of GALLERY_SORTS, applied by the gallery's paginator)."""
         return self.for_environment(environment).with_status(status).search(query)
+
+
+# The orders a gallery can be listed in (`?sort=`), each served by an index per environment
+# (and per environment and status). The first is the default.
+GALLERY_SORTS = {
+    sort.name: sort
+    for sort in [
+        Sort("newest", "Newest first", ("-created_at", "-id")),
+        Sort("oldest", "Oldest first", ("created_at", "id")),
+        Sort("name", "Name", ("filename", "id")),
+    ]
+}
+DEFAULT_GALLERY_SORT = GALLERY_SORTS["newest"]
+REVIEW_SORT = Sort("oldest", "Oldest first", ("created_at", "id"))
+AUDIT_SORT = Sort("newest", "Newest first", ("-created_at", "-id"))
+
+
+def attention_rank():
+    """1 for an upload that needs its uploader's attention, else 0 (an index serves the order)."""
+    return Case(
+        When(status__in=NEEDS_ATTENTION, then=Value(1)), default=Value(0), output_field=IntegerField()
+    )
+
+
+# "My uploads": those needing attention first, then newest first.
+MY_UPLOADS_ORDER = ("-attention", "-created_at", "-id")
+MY_UPLOADS_SORT = Sort("attention", "Needing attention first", MY_UPLOADS_ORDER)
 
 
 class Asset(models.Model):
@@ -198,12 +235,29 @@ class Asset(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        # The gallery's order per environment, and per environment and status.
+        # Each order a page lists assets in, per environment and per environment and status, so a
+        # page (at any depth, through keyset pagination) reads only its own rows. Newest and
+        # oldest first are one index read forwards or backwards.
         indexes = [
             models.Index(fields=["environment", "-created_at", "-id"], name="asset_gallery_order"),
             models.Index(
                 fields=["environment", "status", "-created_at", "-id"], name="asset_gallery_status_order"
             ),
+            models.Index(fields=["environment", "filename", "id"], name="asset_gallery_name"),
+            models.Index(
+                fields=["environment", "status", "filename", "id"], name="asset_gallery_status_name"
+            ),
+            # The review queue across environments, oldest first.
+            models.Index(fields=["status", "created_at", "id"], name="asset_status_order"),
+            # "My uploads": needing attention first, then newest; and its counts per status.
+            models.Index(
+                F("uploaded_by"),
+                attention_rank().desc(),
+                F("created_at").desc(),
+                F("id").desc(),
+                name="asset_my_uploads_order",
+            ),
+            models.Index(fields=["uploaded_by", "status"], name="asset_uploader_status"),
         ]
         constraints = [
             # The database, not a check in Python, decides a race between two equal uploads.
@@ -217,8 +271,32 @@ class Asset(models.Model):
     def __str__(self):
         return f"{self.filename} ({self.get_status_display()})"
 
+    def save(self, *args, **kwargs):
+        """Save, and keep the status counters right: a new asset counts in its status, and an
+        asset saved with another status than it was read with moves between two."""
+        adding = self._state.adding
+        before = getattr(self, "_saved_status", None)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "status" not in update_fields:
+            before = None
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if adding:
+                StatusCount.objects.shift(self.environment_id, to_status=self.status)
+            elif before is not None and before != self.status:
+                StatusCount.objects.shift(self.environment_id, from_status=before, to_status=self.status)
+        if before is not None or adding:
+            self._saved_status = self.status
+
     def get_absolute_url(self):
         return reverse("images:asset_detail", args=[self.pk])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        # The status as read, so that save() knows whether it moves the asset between counters.
+        asset = super().from_db(db, field_names, values)
+        asset._saved_status = asset.__dict__.get("status")
+        return asset
 
     @property
     def is_possible_orphan(self):
@@ -289,6 +367,7 @@ class Asset(models.Model):
                 status=to, updated_at=timezone.now(), **changes
             )
             if moved:
+                StatusCount.objects.shift(self.environment_id, from_status=from_status, to_status=to)
                 AuditEvent.record(
                     actor,
                     asset=self,
@@ -299,7 +378,97 @@ class Asset(models.Model):
                 )
         if moved:
             self.refresh_from_db()
+            self._saved_status = self.status
         return bool(moved)
+
+
+def _uncount_deleted_asset(sender, instance, **kwargs):
+    """A row removed from the table (the admin site, a cleanup) no longer counts."""
+    if instance.__dict__.get("status"):
+        StatusCount.objects.shift(instance.environment_id, from_status=instance.status)
+
+
+post_delete.connect(_uncount_deleted_asset, sender=Asset, dispatch_uid="uncount_deleted_asset")
+
+
+class StatusCountQuerySet(models.QuerySet):
+    def shift(self, environment_id, *, from_status=None, to_status=None):
+        """One asset of the environment leaves `from_status` and/or enters `to_status`: one
+        UPDATE of relative increments (concurrent writers add up), in the caller's transaction."""
+        deltas = {}
+        if from_status:
+            deltas[str(from_status)] = -1
+        if to_status:
+            deltas[str(to_status)] = deltas.get(str(to_status), 0) + 1
+        deltas = {status: delta for status, delta in deltas.items() if delta}
+        if not deltas:
+            return
+        rows = self.filter(environment_id=environment_id, status__in=list(deltas))
+        increment = Case(*(When(status=s, then=Value(d)) for s, d in deltas.items()), default=Value(0))
+        if rows.update(count=F("count") + increment) == len(deltas):
+            return
+        # The first asset of this environment in a status: make its row, then count in it. A
+        # concurrent writer making the same row is ignored, and both increments still land.
+        missing = set(deltas) - set(rows.values_list("status", flat=True))
+        self.bulk_create(
+            [StatusCount(environment_id=environment_id, status=s, count=0) for s in sorted(missing)],
+            ignore_conflicts=True,
+        )
+        self.filter(environment_id=environment_id, status__in=missing).update(
+            count=F("count")
+            + Case(*(When(status=s, then=Value(deltas[s])) for s in missing), default=Value(0))
+        )
+
+    def per_environment(self, environment_ids):
+        """{environment id: {status: count}} for those environments."""
+        counts = {}
+        for environment_id, status, count in self.filter(environment_id__in=environment_ids).values_list(
+            "environment_id", "status", "count"
+        ):
+            counts.setdefault(environment_id, {})[status] = count
+        return counts
+
+    def total(self, status="", environment=None):
+        """How many assets are in `status` (every status when it is empty or unknown), in one
+        environment or in all."""
+        rows = self.filter(status=status) if status in Status.values else self.all()
+        if environment is not None:
+            rows = rows.filter(environment=environment)
+        return rows.aggregate(total=Sum("count"))["total"] or 0
+
+    def rebuild(self):
+        """Count every environment's assets per status again from the assets table, and replace
+        the counters with the result. Writers wait meanwhile, so none of their changes is lost."""
+        from django.db import connection
+
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # Blocks counter updates (not reads) until the recount commits; a status change
+                # that is not yet committed is then added on top of the recount, as it should be.
+                with connection.cursor() as cursor:
+                    cursor.execute(f"LOCK TABLE {StatusCount._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+            counted = Asset.objects.order_by().values_list("environment_id", "status").annotate(n=Count("pk"))
+            self.all().delete()
+            self.bulk_create(StatusCount(environment_id=e, status=s, count=n) for e, s, n in counted)
+            return {(e, s): n for e, s, n in counted}
+
+
+class StatusCount(models.Model):
+    """How many of an environment's assets are in a status, kept by the code that changes
+    statuses (Asset.save for new assets, Asset.transition, deletion), so that pages showing
+    counts never count the assets table. `manage.py rebuild_status_counts` recounts."""
+
+    environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="status_count_rows")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    count = models.BigIntegerField(default=0)
+
+    objects = StatusCountQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["environment", "status"], name="one_count_per_status")]
+
+    def __str__(self):
+        return f"{self.environment_id} {self.status}: {self.count}"
 
 
 # The actions of events that are no status change: an environment's settings changed, and a
@@ -380,6 +549,11 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The audit page's order, over all events and per environment.
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="audit_order"),
+            models.Index(fields=["environment", "-created_at", "-id"], name="audit_environment_order"),
+        ]
 
     def __str__(self):
         return f"{self.actor_label}: {self.from_status or '-'} -> {self.to_status}"

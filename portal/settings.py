@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Index expressions with operator classes (the trigram search index); inert on SQLite.
+    "django.contrib.postgres",
     "storages",
     "csp",
     "images_app",

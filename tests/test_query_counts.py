@@ -1,5 +1,7 @@
 """Pages cost the same number of SQL queries whatever the amount of data behind them."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -10,7 +12,8 @@ from images_app.models import Asset, AuditEvent, BrandingUse, Status
 PAGES = [
     "/",
     "/environments/production/",
-    "/environments/production/?page=3",
+    "/environments/production/?sort=oldest",
+    "/environments/production/?sort=name&status=live",
     "/environments/production/?q=logo",
     "/environments/production/?status=live",
     "/environments/production/assets.json",
@@ -87,4 +90,55 @@ def test_every_page_costs_the_same_queries_at_10_and_at_many_assets(client, admi
     few = queries_per_page(client)
     seed(environments["production"], admin_user, size - 10, start=10)
     many = queries_per_page(client)
+    assert many == few
+
+
+def follow_next(client, url, pages):
+    """The gallery's own Next link, followed `pages` times from `url`; the last URL reached."""
+    for _ in range(pages):
+        page = client.get(url).content.decode()
+        link = re.search(r'<a rel="next" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+        url = url.split("?")[0] + link
+    return url
+
+
+# Deep pages: reached by a plain ?page=N (an offset read), by following Next links (a keyset
+# read from the cursor), and assets.json's `next`, in every order.
+DEEP = [
+    "/environments/production/?page=3",
+    "/environments/production/?page=3&sort=name",
+    "/environments/production/?page=2&q=logo&sort=oldest",
+]
+
+
+def deep_queries(client):
+    counts = {}
+    for start in [
+        "/environments/production/",
+        "/environments/production/?sort=oldest&q=logo",
+        "/environments/production/?sort=name",
+    ]:
+        url = follow_next(client, start, 3)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200, url
+        counts[f"{start} after 3 Next"] = len(captured)
+    for url in DEEP:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200, url
+        counts[url] = len(captured)
+    next_url = client.get("/environments/production/assets.json?sort=name").json()["next"]
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(next_url).json()["assets"]
+    counts["assets.json next"] = len(captured)
+    return counts
+
+
+def test_deep_pages_in_every_order_cost_the_same_queries_at_100_and_at_1000_assets(
+    client, admin_user, environments
+):
+    client.force_login(admin_user)
+    seed(environments["production"], admin_user, 100)
+    few = deep_queries(client)
+    seed(environments["production"], admin_user, 900, start=100)
+    many = deep_queries(client)
     assert many == few

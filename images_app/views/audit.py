@@ -3,13 +3,13 @@
 import csv
 from datetime import UTC
 
-from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from ..forms import AuditFilterForm
-from ..models import AuditEvent
+from ..models import AUDIT_SORT, AuditEvent
+from ..pagination import BadCursor, Paginator
 from ..responses import error_response
 from .access import admin_required
 
@@ -40,7 +40,13 @@ def audit(request):
     events = form.filter(AuditEvent.objects.newest_first())
     if request.GET.get("format") == "csv":
         return _csv_response(events)
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    # A bounded count ("more than ...") and a page that reads only its own rows.
+    try:
+        page = Paginator(events, AUDIT_SORT, PAGE_SIZE).get_page(
+            request.GET.get("page"), after=request.GET.get("after"), before=request.GET.get("before")
+        )
+    except BadCursor as error:
+        return error_response(request, 400, "bad_page", str(error))
     return render(request, "images_app/audit.html", {"form": form, "page": page})
 
 

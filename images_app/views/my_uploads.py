@@ -2,11 +2,11 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from ..models import NEEDS_ATTENTION, Asset, Status
+from ..models import MY_UPLOADS_SORT, NEEDS_ATTENTION, Asset, Status
+from ..pagination import Paginator
 from ..responses import wants_json
 from .galleries import asset_json, next_page_url
 
@@ -36,14 +36,16 @@ def my_uploads(request):
         .select_related("environment")
         .prefetch_related("uses")
     )
-    page = Paginator(assets, settings.PORTAL_GALLERY_PAGE_SIZE).get_page(request.GET.get("page"))
+    # An index serves this order per uploader; the count of pages is bounded.
+    paginator = Paginator(assets, MY_UPLOADS_SORT, settings.PORTAL_GALLERY_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     counts = attention_counts(mine)
     if wants_json(request):
         return JsonResponse(
             {
                 "assets": [{**asset_json(a), "environment": a.environment.slug} for a in page],
                 "counts": {value: count for value, _, count in counts},
-                "next": next_page_url(request, page),
+                "next": next_page_url(request, page, cursor=False),
             }
         )
     return render(

@@ -1,15 +1,15 @@
 """The admins' review queue across environments, with bulk approve and reject."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 
 from .. import services
 from ..forms import ReviewForm
-from ..models import Asset, Environment
-from ..responses import json_error, wants_json
+from ..models import REVIEW_SORT, Asset, Environment, Status, StatusCount
+from ..pagination import BadCursor, Paginator
+from ..responses import error_response, json_error, wants_json
 from .access import admin_required
 
 PAGE_SIZE = 50
@@ -24,7 +24,15 @@ def review(request):
     waiting = Asset.objects.awaiting_review().select_related("environment", "uploaded_by")
     if chosen:
         waiting = waiting.for_environment(chosen)
-    page = Paginator(waiting, PAGE_SIZE).get_page(request.GET.get("page"))
+    # How many wait comes from the kept counters; a page reads only its own rows.
+    count = lambda: StatusCount.objects.total(Status.AWAITING_REVIEW, chosen)  # noqa: E731
+    paginator = Paginator(waiting, REVIEW_SORT, PAGE_SIZE, count=count)
+    try:
+        page = paginator.get_page(
+            request.GET.get("page"), after=request.GET.get("after"), before=request.GET.get("before")
+        )
+    except BadCursor as error:
+        return error_response(request, 400, "bad_page", str(error))
     return render(
         request,
         "images_app/review.html",
