@@ -31,7 +31,7 @@ def assets_page(request, environment, query):
     ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()][:MAX_POLLED]
     if ids:  # a gallery polling only the assets it is waiting on
         assets = assets.filter(pk__in=ids)
-    assets = assets.prefetch_related("uses")
+    assets = assets.select_related("uploaded_by").prefetch_related("uses")
     paginator = Paginator(assets, settings.PORTAL_GALLERY_PAGE_SIZE)
     return paginator.get_page(request.GET.get("page"))
 
