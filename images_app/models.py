@@ -307,6 +307,11 @@ class Asset(models.Model):
         return self.status in PENDING_STATUSES
 
     @property
+    def is_in_flight(self):
+        """On its way to PingOne (queued or pushing): an upload page keeps following it."""
+        return self.status in (Status.QUEUED, Status.PUSHING)
+
+    @property
     def is_live(self):
         return self.status == Status.LIVE
 

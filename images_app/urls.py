@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import assets, audit, branding, environments, galleries, my_uploads, review, uploads
+from .views import assets, audit, branding, environments, fragments, galleries, my_uploads, review, uploads
 
 app_name = "images"
 
@@ -26,4 +26,8 @@ urlpatterns = [
     path("assets/<int:asset_id>/delete/", assets.delete, name="asset_delete"),
     path("assets/<int:asset_id>/promote/", assets.promote, name="asset_promote"),
     path("assets/<int:asset_id>/apply/", assets.apply, name="asset_apply"),
+    # Fragments the pages fetch to update themselves (HTML, drawn by the pages' own templates).
+    path("environments/<slug:slug>/cards/", fragments.gallery_cards, name="gallery_cards"),
+    path("environments/<slug:slug>/upload/outcomes/", fragments.upload_outcomes, name="upload_outcomes"),
+    path("assets/<int:asset_id>/state/", fragments.asset_state, name="asset_state"),
 ]

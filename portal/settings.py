@@ -391,7 +391,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "https:", *_LOCAL_HTTP_ORIGINS],
+        # blob: for the upload page's previews of the chosen files, before they are sent.
+        "img-src": ["'self'", "https:", "blob:", *_LOCAL_HTTP_ORIGINS],
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],

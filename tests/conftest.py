@@ -231,3 +231,60 @@ def stack(portal_emulator, stack_redis_url):
 @pytest.fixture
 def fresh_stack(stack, fresh_emulator):
     return stack
+
+
+# --- Browser tests: tests/test_browser*.py, marker `browser` (`make test-browser`), also e2e ---
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.name.startswith("test_browser"):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium, headless, shared by one module's tests (never a downloaded browser).
+
+    Per module because Playwright's sync API runs one instance at a time in a thread."""
+    from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def browser_sign_ins():
+    """Each user's signed-in cookies, kept for the session: signing in once per user is enough."""
+    return {}
+
+
+@pytest.fixture
+def open_page(chromium, stack, browser_sign_ins):
+    """open_page(user=None, width=1440): a page in a context of its own, signed in as `user`."""
+    from tests.browser_support import WIDTHS, sign_in
+
+    contexts = []
+
+    def open_(user=None, width=1440):
+        context = chromium.new_context(
+            viewport=WIDTHS[width], storage_state=browser_sign_ins.get(user), base_url=stack.url
+        )
+        context.set_default_timeout(20_000)
+        contexts.append(context)
+        page = context.new_page()
+        if user and user not in browser_sign_ins:
+            sign_in(page, stack.url, user)
+            browser_sign_ins[user] = context.storage_state()
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()

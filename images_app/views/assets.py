@@ -24,24 +24,25 @@ log = logging.getLogger(__name__)
 @login_required
 def asset_detail(request, asset_id):
     asset = visible_asset(request, asset_id)
+    return render(request, "images_app/asset_detail.html", asset_page_context(request, asset))
+
+
+def asset_page_context(request, asset):
+    """What the asset's page shows of it; its live part (fragments.asset_state) is drawn from the same."""
     admin = is_portal_admin(request.user)
     targets = Environment.objects.visible_to(request.user).exclude(pk=asset.environment_id)
-    return render(
-        request,
-        "images_app/asset_detail.html",
-        {
-            "asset": asset,
-            "events": asset.events.select_related("actor").order_by("-created_at", "-id"),
-            "promotions": asset.promotions.visible_to(request.user).select_related("environment"),
-            "source_visible": asset.source_id
-            and Asset.objects.visible_to(request.user).filter(pk=asset.source_id).exists(),
-            "can_retry": asset.is_failed and can_retry(request.user, asset),
-            "can_review": asset.is_awaiting_review and admin,
-            "can_delete": asset.is_live and admin,
-            "promote_targets": list(targets) if asset.is_live else [],
-            "reject_form": RejectForm(),
-        },
-    )
+    return {
+        "asset": asset,
+        "events": asset.events.select_related("actor").order_by("-created_at", "-id"),
+        "promotions": asset.promotions.visible_to(request.user).select_related("environment"),
+        "source_visible": asset.source_id
+        and Asset.objects.visible_to(request.user).filter(pk=asset.source_id).exists(),
+        "can_retry": asset.is_failed and can_retry(request.user, asset),
+        "can_review": asset.is_awaiting_review and admin,
+        "can_delete": asset.is_live and admin,
+        "promote_targets": list(targets) if asset.is_live else [],
+        "reject_form": RejectForm(),
+    }
 
 
 @login_required

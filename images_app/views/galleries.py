@@ -43,7 +43,7 @@ def assets_page(request, environment, query):
         assets = assets.filter(pk__in=ids)
         counted = False
     paginator = Paginator(
-        assets.prefetch_related("uses"),
+        assets.select_related("uploaded_by").prefetch_related("uses"),
         gallery_sort(request),
         settings.PORTAL_GALLERY_PAGE_SIZE,
         count=(lambda: StatusCount.objects.total(status, environment)) if counted else None,

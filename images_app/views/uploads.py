@@ -24,7 +24,7 @@ def upload(request, slug):
             {
                 "environment": environment,
                 "form": UploadForm(),
-                "max_size": f"{settings.PORTAL_MAX_IMAGE_BYTES:,} bytes",
+                "max_bytes": settings.PORTAL_MAX_IMAGE_BYTES,
                 "max_files": settings.PORTAL_MAX_FILES_PER_UPLOAD,
             },
         )
