@@ -209,9 +209,10 @@ class PortalStack(PortalHttp):
             self.processes[name][1].flush()
         return (self.workdir / f"{name}.log").read_text()
 
-    def start(self, worker=True, server="runserver"):
+    def start(self, worker=True, server="runserver", wait=True):
         """Migrate, register the environments, start the portal (`runserver`, or `gunicorn` with
-        gunicorn.conf.py) on the stack's port and, unless told not to, a worker."""
+        gunicorn.conf.py) on the stack's port and, unless told not to, a worker. Without `wait`,
+        the portal is still booting: call `wait()` once the other processes are started too."""
         self.manage("migrate", "--noinput")
         self.manage(
             "add_environment", "production", PRODUCTION, "--name", "Production", "--groups", "Branding"
@@ -226,6 +227,10 @@ class PortalStack(PortalHttp):
             )
         if worker:
             self.start_worker()
+        return self.wait() if wait else self
+
+    def wait(self):
+        """Return once the portal answers."""
         self._wait_http(f"{self.url}/", "portal")
         return self
 
@@ -322,6 +327,10 @@ class PortalStack(PortalHttp):
         return "".join(f"{name} log:\n{self.output(name)[-3000:]}\n" for name in workers)
 
     def stop(self):
+        # Every process is told at once, so they wind down side by side.
+        for process, _ in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
         for name in list(self.processes):
             self._stop(name)
         self._drop_database()

@@ -135,6 +135,10 @@ def assert_refused_cleanly(stack, session, s3):
 
 
 def test_s3_refusing_or_down_at_upload_refuses_that_file_clearly_and_keeps_nothing(s3_stack, s3, designer):
+    staged = upload_one(s3_stack, designer, unique_png(), name="staged.png")
+    thumbnail = f"{s3_stack.url}/assets/{staged['asset']}/file/"
+    assert designer.get(thumbnail, timeout=10).status_code == 200
+
     # Refused: the bucket is gone (NoSuchBucket).
     s3.delete_bucket(BUCKET)
     try:
@@ -147,6 +151,10 @@ def test_s3_refusing_or_down_at_upload_refuses_that_file_clearly_and_keeps_nothi
     s3.stop()
     try:
         took = assert_refused_cleanly(s3_stack, designer, s3)
+        # A staged file that cannot be read now: a plain 503, not an error page.
+        unreadable = designer.get(thumbnail, timeout=30)
+        assert unreadable.status_code == 503, unreadable.status_code
+        assert unreadable.text == "The staged file cannot be read right now."
     finally:
         s3.start()
         s3.create_bucket(BUCKET)

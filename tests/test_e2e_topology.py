@@ -31,11 +31,12 @@ def topology():
     with EmulatorProcess(config=emulator_config(origins)) as emulator:
         stack = PortalStack(emulator, port_a, own_redis.url, extra_env=s3.env(BUCKET))
         try:
-            stack.start(worker=False, server="gunicorn")
             # All started at once, then waited for: they boot side by side.
+            stack.start(worker=False, server="gunicorn", wait=False)
             web_b = stack.start_web("web-b", port_b, wait=False)
             for node in NODES:
                 stack.start_worker(f"worker-{node}", concurrency=1, node_name=f"{node}@%h", wait=False)
+            stack.wait()
             web_b.wait()
             for node in NODES:
                 stack.wait_worker(f"worker-{node}")
