@@ -132,6 +132,8 @@ def test_mark_records_the_missing_image_in_the_assets_history_once(pingone, live
     page = client.get(f"/assets/{gone.pk}/").content.decode()
     assert "Missing in PingOne" in page
     assert f"PingOne answered 404 for image {gone.pingone_image_id}" in page
+    audit = client.get("/audit/", {"action": MISSING_IN_PINGONE}).content.decode()
+    assert "Missing in PingOne" in audit and "banner.png" in audit and "logo.png" not in audit
 
     # A second run finds it again but does not repeat what the history already says.
     code, output = reconcile("--mark")
