@@ -5,7 +5,6 @@ nothing. PingOne answers 404 for it; anything else it answers (a 5xx, a refused 
 answer at all) means the image could not be checked, which is never taken for missing.
 """
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -16,8 +15,6 @@ from django.db.models import QuerySet
 from . import pingone, rate_limit
 from .clients import pingone_client
 from .models import MISSING_IN_PINGONE, Asset, AuditEvent, Environment, Status
-
-log = logging.getLogger(__name__)
 
 # The task name is a contract with running workers; images_app.tasks registers it.
 RECONCILE_TASK = "images_app.reconcile"
@@ -125,7 +122,6 @@ def reconcile(
         report.add(finding)
         if on_finding is not None:
             on_finding(finding)
-    log.info("Reconciled with PingOne: %s", report.summary())
     return report
 
 
