@@ -5,7 +5,6 @@ nothing. PingOne answers 404 for it; anything else it answers (a 5xx, a refused 
 answer at all) means the image could not be checked, which is never taken for missing.
 """
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -16,8 +15,6 @@ from django.db.models import QuerySet
 from . import pingone, rate_limit
 from .clients import pingone_client
 from .models import MISSING_IN_PINGONE, Asset, AuditEvent, Environment, Status
-
-log = logging.getLogger(__name__)
 
 # The task name is a contract with running workers; images_app.tasks registers it.
 RECONCILE_TASK = "images_app.reconcile"
@@ -118,42 +115,70 @@ def reconcile(
             raise UnknownEnvironment(slug)
     client = pingone_client()
     report = Report()
+    probed, problem = None, None
     for asset in live_assets(environment).iterator(chunk_size=CHUNK_SIZE):
-        finding = check(client, asset)
+        if asset.environment_id != probed:  # assets come environment by environment
+            probed, problem = asset.environment_id, environment_problem(client, asset.environment)
+        finding = check(client, asset) if problem is None else _finding(asset, ERROR, problem)
         if finding.outcome == MISSING and mark:
             finding = _record_missing(asset, finding, by)
         report.add(finding)
         if on_finding is not None:
             on_finding(finding)
-    log.info("Reconciled with PingOne: %s", report.summary())
     return report
+
+
+def environment_problem(client: pingone.PingOneClient, environment: Environment) -> str | None:
+    """Why none of the environment's images can be checked, or None.
+
+    PingOne answers 404 for every image of an environment it does not know, or one the worker
+    app has no role on: that is a configuration problem, not a set of deleted images. Any other
+    failure here is left to each image's own check to report.
+    """
+    _wait_for_budget()
+    try:
+        client.read_branding_settings(environment.pingone_environment_id)
+    except pingone.NotFound:
+        return (
+            f"PingOne does not know environment {environment.pingone_environment_id}, "
+            "or the worker app has no role on it"
+        )
+    except (pingone.PingOneError, requests.RequestException):
+        return None
+    return None
 
 
 def check(client: pingone.PingOneClient, asset: Asset) -> Finding:
     """Ask PingOne for the asset's image, within the shared request budget."""
-    found = {
-        "environment": asset.environment.slug,
-        "asset_id": asset.pk,
-        "filename": asset.filename,
-        "image_id": asset.pingone_image_id,
-    }
     if not asset.pingone_image_id:
-        return Finding(**found, outcome=ERROR, message="the asset is live but has no PingOne image id")
+        return _finding(asset, ERROR, "the asset is live but has no PingOne image id")
     for attempt in range(1, RATE_LIMITED_TRIES + 1):
         _wait_for_budget()
         try:
             image = client.read_image(asset.environment.pingone_environment_id, asset.pingone_image_id)
         except pingone.NotFound as exc:
-            return Finding(**found, outcome=MISSING, correlation_id=exc.correlation_id)
+            return _finding(asset, MISSING, correlation_id=exc.correlation_id)
         except pingone.PingOneError as exc:
             if exc.status == 429 and attempt < RATE_LIMITED_TRIES:
                 _wait_out_rate_limit(exc)
                 continue
-            return Finding(**found, outcome=ERROR, message=str(exc), correlation_id=exc.correlation_id)
+            return _finding(asset, ERROR, str(exc), exc.correlation_id)
         except requests.RequestException as exc:  # a malformed API URL, say: not PingOne's answer
-            return Finding(**found, outcome=ERROR, message=f"{type(exc).__name__}: {exc}")
-        return Finding(**found, outcome=PRESENT, correlation_id=image.correlation_id)
+            return _finding(asset, ERROR, f"{type(exc).__name__}: {exc}")
+        return _finding(asset, PRESENT, correlation_id=image.correlation_id)
     raise AssertionError("unreachable")
+
+
+def _finding(asset, outcome, message="", correlation_id=""):
+    return Finding(
+        environment=asset.environment.slug,
+        asset_id=asset.pk,
+        filename=asset.filename,
+        image_id=asset.pingone_image_id,
+        outcome=outcome,
+        message=message,
+        correlation_id=correlation_id,
+    )
 
 
 def _wait_for_budget():

@@ -84,5 +84,7 @@ from . import reconcile  # noqa: E402
 @shared_task(name=reconcile.RECONCILE_TASK, soft_time_limit=3000, time_limit=3300)
 def reconcile_task():
     report = reconcile.reconcile(mark=True, by="scheduled reconcile")
+    log = logging.getLogger(__name__)
     for finding in report.missing + report.errors:
-        logging.getLogger(__name__).warning("Reconcile: %s", finding.describe())
+        log.warning("Reconcile: %s", finding.describe())
+    log.info("Reconciled with PingOne: %s", report.summary())

@@ -132,6 +132,8 @@ def test_mark_records_the_missing_image_in_the_assets_history_once(pingone, live
     page = client.get(f"/assets/{gone.pk}/").content.decode()
     assert "Missing in PingOne" in page
     assert f"PingOne answered 404 for image {gone.pingone_image_id}" in page
+    audit = client.get("/audit/", {"action": MISSING_IN_PINGONE}).content.decode()
+    assert "Missing in PingOne" in audit and "banner.png" in audit and "logo.png" not in audit
 
     # A second run finds it again but does not repeat what the history already says.
     code, output = reconcile("--mark")
@@ -172,6 +174,35 @@ def test_a_pingone_500_is_reported_as_could_not_check_not_as_missing(pingone, li
     ]
 
 
+def test_an_environment_pingone_does_not_know_is_could_not_check_not_every_image_missing(
+    pingone, live, environments
+):
+    """A wrong environment id, or no role for the worker app there: PingOne answers 404 for the
+    environment's every image, and none of them may be taken for deleted."""
+    elsewhere = environments["secret"]
+    elsewhere.pingone_environment_id = "0b0e0d0c-0000-4000-8000-000000000000"  # not in PingOne
+    elsewhere.save()
+    stray = Asset.objects.create(
+        **{f: getattr(live["logo.png"], f) for f in ("file", "format", "content_type", "width", "height")},
+        byte_size=1,
+        environment=elsewhere,
+        filename="stray.png",
+        sha256="0" * 64,
+        status=Status.LIVE,
+        pingone_image_id="11111111-2222-4333-8444-555555555555",
+    )
+
+    code, output = reconcile("--mark")
+
+    assert code == 2
+    (error,) = lines_starting(output, "ERROR")
+    assert f"secret asset {stray.pk} “stray.png”" in error
+    assert "PingOne does not know environment 0b0e0d0c-0000-4000-8000-000000000000" in error
+    assert not lines_starting(output, "MISSING")
+    assert output.splitlines()[-1] == "checked 5, missing 0, errors 1"
+    assert not AuditEvent.objects.filter(to_status=MISSING_IN_PINGONE).exists()
+
+
 def test_pingone_out_of_reach_is_could_not_check_for_each_asset(pingone, live, settings):
     settings.PINGONE_API_BASE_URL = "http://127.0.0.1:1/v1"  # nothing listens there
 
@@ -205,7 +236,7 @@ def test_a_revoked_token_is_replaced_and_the_check_goes_on(pingone, live):
 def test_a_429_is_waited_out_and_the_image_checked(pingone, live):
     pingone.add_fault(path="/images/", method="GET", status=429, retry_after=1)
     assert reconcile() == (0, "checked 4, missing 0, errors 0\n")
-    statuses = [r["status"] for r in pingone.requests_log() if r["method"] == "GET"]
+    statuses = [r["status"] for r in pingone.requests_log() if "/images/" in r["path"]]
     assert statuses.count(429) == 1 and statuses.count(200) == 4
 
 
