@@ -4,6 +4,7 @@ and the push's lines in the worker name that request, the asset, the environment
 Correlation-Id PingOne (the emulator) answered with. About 15 s."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -177,3 +178,28 @@ def test_gunicorn_writes_json_with_the_portals_logging_config(tmp_path):
     assert any(line["logger"] == "gunicorn.error" and "Listening at" in line["message"] for line in lines)
     (access,) = [line for line in lines if line["logger"] == "gunicorn.access"]
     assert access["request_id"] == "from-the-balancer-1" and "/metrics" in access["message"]
+
+
+def test_beat_writes_only_json(tmp_path, stack_redis_url):
+    """`celery -A portal beat` as the Procfile runs it: no banner, JSON lines only."""
+    env = {**os.environ, "LOG_FORMAT": "json", "DJANGO_SECRET_KEY": "beat-test", "REDIS_URL": stack_redis_url}
+    log = open(tmp_path / "beat.log", "w+")  # noqa: SIM115
+    schedule = str(tmp_path / "beat-schedule")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "portal", "beat", "--loglevel=INFO", "--schedule", schedule],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while "beat: Starting" not in (tmp_path / "beat.log").read_text():
+            assert process.poll() is None and time.monotonic() < deadline, (tmp_path / "beat.log").read_text()
+            time.sleep(0.2)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+    lines = json_lines((tmp_path / "beat.log").read_text())
+    assert [line["logger"] for line in lines if "beat: Starting" in line["message"]] == ["celery.beat"]
