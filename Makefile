@@ -41,6 +41,19 @@ test: setup services lint
 test-fast: setup lint
 	$(VENV)/bin/pytest -m "not e2e"
 
+.PHONY: test-browser screenshots
+
+# The browser tests alone (marker `browser`, tests/test_browser*.py): headless Debian Chromium.
+test-browser: setup services
+	@scripts/ensure-chromium.sh
+	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/14} $(VENV)/bin/pytest -m browser
+
+# Refresh the README's screenshots (docs/screenshots/*.png) from a fresh portal.
+screenshots: setup services
+	@scripts/ensure-chromium.sh
+	PORTAL_SCREENSHOTS=docs/screenshots REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/14} \
+		$(VENV)/bin/pytest -m browser tests/test_browser_pages.py
+
 bench: setup services
 	$(PY) bench/bench_emulator.py
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) bench/bench_portal.py

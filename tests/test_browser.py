@@ -26,6 +26,18 @@ def live_asset(stack, name, data):
     return asset_id
 
 
+# The focused element's outline, and the first ancestor that would cut it off (overflow not visible).
+FOCUS_RING = """
+(el) => {
+  let clippedBy = null;
+  for (let node = el.parentElement; node && node !== document.body; node = node.parentElement) {
+    if (getComputedStyle(node).overflow !== "visible") { clippedBy = node.className || node.tagName; break; }
+  }
+  return { outline: getComputedStyle(el).outlineStyle, clippedBy };
+}
+"""
+
+
 def wait_for_text(page, locator, text, timeout=30):
     """Wait until `locator` shows `text`, reloading the page now and then (for pages that do not update)."""
     deadline = time.monotonic() + timeout
@@ -127,10 +139,17 @@ def test_the_gallery_turns_an_upload_live_without_a_reload(fresh_stack, open_pag
     card.locator('[data-field="pingone_image_id"] button').click()
     assert page.evaluate("navigator.clipboard.readText()") == image_id
     assert card.locator("img").get_attribute("src").startswith(fresh_stack.emulator.base_url)
-    # One tab stop leads to the asset's page, not two.
-    asset_href = card.get_attribute("data-asset-id")
-    links = card.locator(f'a[href="/assets/{asset_href}/"]')
+    # One tab stop leads to the asset's page, not two, and its focus ring shows whole.
+    links = card.locator(f'a[href="/assets/{card.get_attribute("data-asset-id")}/"]')
     assert links.count() == 1
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if links.evaluate("a => a === document.activeElement"):
+            break
+    else:
+        pytest.fail("Tab never reached the card's link")
+    ring = links.evaluate(FOCUS_RING)
+    assert ring["outline"] != "none" and ring["clippedBy"] is None, ring
 
 
 def test_a_failed_push_shows_pingones_code_and_is_retried_from_the_asset_page(fresh_stack, open_page):
