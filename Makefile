@@ -54,14 +54,14 @@ screenshots: setup services
 	PORTAL_SCREENSHOTS=docs/screenshots REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/14} \
 		$(VENV)/bin/pytest -m browser tests/test_browser_pages.py
 
+# Every figure of the performance issue against its reference, then one table (docs/PERFORMANCE.md).
+# Benchmarks use Redis databases 7 and 8 and a fresh database per stack (Postgres with DATABASE_URL).
 bench: setup services
-	$(PY) bench/bench_emulator.py
-	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) bench/bench_portal.py
-	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) bench/bench_push.py
+	$(PY) bench/run.py
 
-# The push comparison on fewer images: well under two minutes.
+# The same on fewer images: under two minutes on an idle machine.
 bench-quick: setup services
-	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) bench/bench_push.py --quick
+	$(PY) bench/run.py --quick
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .ruff_cache

@@ -32,3 +32,8 @@ def _client(auth_base_url, api_base_url, worker_environment_id, client_id, clien
         timeout=settings.PINGONE_TIMEOUT,
     )
     return pingone.PingOneClient(api_base_url, token, timeout=timeout)
+
+
+def forget_clients() -> None:
+    """Drop this process's clients, with the tokens and connections they keep."""
+    _client.cache_clear()

@@ -4,6 +4,7 @@ sweep can tell a push whose process is gone (killed, crashed) from one still run
 import os
 import socket
 import threading
+import time
 from contextlib import contextmanager
 
 from django.core.cache import cache
@@ -34,22 +35,54 @@ def is_alive(name: str) -> bool | None:
         return None
 
 
+class _Beats:
+    """This process's pushes in progress, by holder, and the one thread that beats for them."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.active = {}  # holder: pushes in progress
+        self.last = {}  # holder: time.monotonic() of its last beat
+        self.thread_pid = None
+
+    def enter(self, name):
+        with self.lock:
+            self.active[name] = self.active.get(name, 0) + 1
+            due = time.monotonic() - self.last.get(name, -HEARTBEAT_TTL) >= HEARTBEAT_EVERY
+            if self.thread_pid != os.getpid():  # none yet, or the one of a parent before a fork
+                self.thread_pid = os.getpid()
+                threading.Thread(target=self.keep_beating, name="push-heartbeat", daemon=True).start()
+        if due:
+            self.beat(name)
+
+    def leave(self, name):
+        with self.lock:
+            self.active[name] -= 1
+
+    def beat(self, name):
+        beat(name)
+        self.last[name] = time.monotonic()
+
+    def keep_beating(self):
+        while True:
+            time.sleep(HEARTBEAT_EVERY)
+            with self.lock:
+                busy = [name for name, count in self.active.items() if count]
+            for name in busy:
+                try:
+                    self.beat(name)
+                except Exception:  # noqa: BLE001, S112  (the next beat may get through)
+                    continue
+
+
+_beats = _Beats()
+
+
 @contextmanager
 def heartbeat(name: str):
-    """Beat now and every few seconds until the block ends (the push's HTTP call may take long)."""
-    beat(name)
-    stop = threading.Event()
-
-    def keep_beating():
-        while not stop.wait(HEARTBEAT_EVERY):
-            try:
-                beat(name)
-            except Exception:  # noqa: BLE001, S112  (the next beat may get through)
-                continue
-
-    thread = threading.Thread(target=keep_beating, name="push-heartbeat", daemon=True)
-    thread.start()
+    """Beat (unless this process beat a moment ago) and keep beating every few seconds while
+    any of the process's pushes runs: one thread per process, not one per push."""
+    _beats.enter(name)
     try:
         yield
     finally:
-        stop.set()
+        _beats.leave(name)

@@ -360,17 +360,20 @@ class Asset(models.Model):
             return None
         return {"code": self.error_code, "message": self.error_message}
 
-    def transition(self, to, *, from_status, actor=None, note="", correlation_id="", held_by=None, **changes):
+    def transition(
+        self, to, *, from_status, actor=None, note="", correlation_id="", held_by=None, expect=None, **changes
+    ):
         """Move from `from_status` to `to` in one conditional UPDATE, audited; False if the row
         was not in `from_status` (someone else moved it first), or, with `held_by`, if that
-        process no longer holds the push."""
+        process no longer holds the push, or if a field named in `expect` changed meanwhile."""
         if (from_status, to) not in ALLOWED_TRANSITIONS:
             raise ValueError(f"an asset cannot go from {from_status} to {to}")
         condition = {"claimed_by": held_by} if held_by is not None else {}
+        changes = {"status": to, "updated_at": timezone.now(), **changes}
         with transaction.atomic():
-            moved = Asset.objects.filter(pk=self.pk, status=from_status, **condition).update(
-                status=to, updated_at=timezone.now(), **changes
-            )
+            moved = Asset.objects.filter(
+                pk=self.pk, status=from_status, **condition, **(expect or {})
+            ).update(**changes)
             if moved:
                 StatusCount.objects.shift(self.environment_id, from_status=from_status, to_status=to)
                 AuditEvent.record(
@@ -382,9 +385,19 @@ class Asset(models.Model):
                     correlation_id=correlation_id,
                 )
         if moved:
-            self.refresh_from_db()
+            self._took(changes)
             self._saved_status = self.status
         return bool(moved)
+
+    def _took(self, changes):
+        """The instance as the UPDATE left the row: values set as written, and only the fields
+        written as expressions (like F("attempts") + 1) read back."""
+        computed = [name for name, value in changes.items() if hasattr(value, "resolve_expression")]
+        for name, value in changes.items():
+            if name not in computed:
+                setattr(self, name, value)
+        if computed:
+            self.refresh_from_db(fields=computed)
 
 
 def _uncount_deleted_asset(sender, instance, **kwargs):

@@ -1,25 +1,31 @@
 """One budget of PingOne requests per second for every worker on every machine, kept in Redis.
 
-Requests are spaced evenly (a generic cell rate: one every WINDOW_MS / limit milliseconds, no
-bursts), decided in one Lua script on Redis's own clock; and a 429 from PingOne pauses everyone.
+The budget is the ceiling: up to `limit` requests in any window of WINDOW_MS, the last admissions
+kept in one sorted set and decided in one Lua script on Redis's own clock, so a burst of the full
+count goes at once and the next request waits only until the oldest leaves the window. A 429
+from PingOne pauses everyone.
 """
 
 import functools
 import logging
+import os
 
 import redis
 from django.conf import settings
 
 log = logging.getLogger(__name__)
 
-NEXT_KEY = "portal:pingone:next-request-at"
+ADMITTED_KEY = "portal:pingone:admitted"
 PAUSE_KEY = "portal:pingone:paused-until"
-# A little longer than PingOne's second: a request admitted here reaches PingOne some
-# milliseconds later, and PingOne counts by its own arrival times. With even spacing, eleven
-# requests span 1.2 s, so they could only crowd into one second if one were delayed 200 ms.
-WINDOW_MS = 1200
+# PingOne counts the requests that arrive in any one second. A request admitted here reaches it
+# a few milliseconds later, and not always the same few: the window is longer than PingOne's
+# second by more than that spread, so `limit` admissions never arrive within one second there.
+WINDOW_MS = 1050
+# A push waits this long for the budget in place; a longer wait (a 429's pause) goes back to Celery.
+WAIT_IN_PLACE = 1.0
 
-# KEYS: next, pause. ARGV: limit (0: none), window ms. Returns ms to wait; 0: admitted.
+# KEYS: admitted, pause. ARGV: limit (0: none), window ms, a unique member. Returns ms to wait;
+# 0: admitted.
 RESERVE = """
 local now = redis.call('TIME')
 local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
@@ -31,12 +37,14 @@ local limit = tonumber(ARGV[1])
 if limit == 0 then
   return 0
 end
-local next_at = tonumber(redis.call('GET', KEYS[1]) or '0')
-if next_at > now_ms then
-  return next_at - now_ms
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now_ms - window)
+if redis.call('ZCARD', KEYS[1]) >= limit then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return math.max(1, tonumber(oldest[2]) + window - now_ms + 1)
 end
-local interval = math.ceil(tonumber(ARGV[2]) / limit)
-redis.call('SET', KEYS[1], now_ms + interval, 'PX', interval * 2)
+redis.call('ZADD', KEYS[1], now_ms, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], window)
 return 0
 """
 
@@ -72,7 +80,9 @@ def reserve() -> float:
         return 0.0
     try:
         _, reserve_script, _ = _redis(settings.PINGONE_RATE_LIMIT_REDIS_URL)
-        wait_ms = reserve_script(keys=[NEXT_KEY, PAUSE_KEY], args=[limit or 0, WINDOW_MS])
+        wait_ms = reserve_script(
+            keys=[ADMITTED_KEY, PAUSE_KEY], args=[limit or 0, WINDOW_MS, os.urandom(8).hex()]
+        )
     except redis.RedisError as exc:
         log.warning("The PingOne request budget is unavailable (%s); going ahead", type(exc).__name__)
         return 0.0

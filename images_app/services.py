@@ -5,6 +5,7 @@ This is the one place where the database, staging storage, Celery and PingOne me
 
 import logging
 import random
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -298,16 +299,23 @@ def push_asset(asset_id: int) -> PushOutcome | None:
         return None  # gone, or another delivery has it
     log_context.bind(asset=asset.pk, environment=asset.environment.slug)
     # All workers share one budget of PingOne requests: without one, wait instead of a 429.
+    # A wait of a moment is spent here; a long one (everyone paused by a 429) goes back to Celery.
     wait = rate_limit.reserve()
-    if wait:
+    while wait:
         metrics.record_rate_budget_wait(wait)
-        return PushOutcome(Status.QUEUED, retry_in=wait)
+        if wait > rate_limit.WAIT_IN_PLACE:
+            return PushOutcome(Status.QUEUED, retry_in=wait)
+        time.sleep(wait)
+        wait = rate_limit.reserve()
     holder = leases.holder()
     with leases.heartbeat(holder):
+        # One UPDATE (and its audit row): the attempts read above must still be the row's, so
+        # the count is exact without reading it back.
         if not asset.transition(
             Status.PUSHING,
             from_status=Status.QUEUED,
-            attempts=F("attempts") + 1,
+            expect={"attempts": asset.attempts},
+            attempts=asset.attempts + 1,
             claimed_by=holder,
             lease_until=timezone.now() + PUSH_LEASE,
             dispatch_failed_at=None,

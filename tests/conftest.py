@@ -106,7 +106,10 @@ def empty_cache():
     """Each test starts with no cached worker token or health answer."""
     from django.core.cache import cache
 
+    from images_app.clients import forget_clients
+
     cache.clear()
+    forget_clients()  # nor a token kept in the process
 
 
 @pytest.fixture(scope="session")

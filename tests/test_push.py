@@ -178,3 +178,40 @@ def test_a_new_environments_403_or_404_is_retried_while_pingone_settles(
         created_at=timezone.now() - timedelta(minutes=3)
     )
     assert services.push_asset(asset.pk).status == Status.FAILED  # past the window: for real
+
+
+def test_a_push_is_one_read_and_two_short_writes_with_no_reloads(staged, pingone):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.push_asset(staged(images.png(colour=(7, 0, 0))).pk)  # token and connection, once
+    asset = staged(images.png(colour=(8, 0, 0)))
+
+    with CaptureQueriesContext(connection) as queries:
+        services.push_asset(asset.pk)
+
+    verbs = [q["sql"].split()[0] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    # The asset with its environment; the claim (and its audit row); the outcome (and its row).
+    assert [v for v in verbs if v not in ("BEGIN", "COMMIT")] == [
+        "SELECT",
+        "UPDATE",
+        "INSERT",
+        "UPDATE",
+        "INSERT",
+    ]
+    asset.refresh_from_db()
+    assert (asset.status, asset.attempts) == (Status.LIVE, 1)
+
+
+def test_a_process_beats_once_for_a_run_of_pushes_not_once_per_push(staged, pingone, monkeypatch):
+    from images_app import leases
+
+    beats = []
+    monkeypatch.setattr(leases, "beat", lambda name: beats.append(name))
+    monkeypatch.setattr(leases, "_beats", leases._Beats())
+    assets = [staged(images.png(colour=(9, n, 0))) for n in range(3)]
+
+    for asset in assets:
+        assert services.push_asset(asset.pk).status == Status.LIVE
+
+    assert beats == [leases.holder()]

@@ -1,0 +1,182 @@
+"""The product as the benchmarks run it: the emulator, gunicorn and Celery workers, on a fresh
+database, plus what the benchmarks read off the processes (CPU time, resident memory)."""
+
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+import redis
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.portal_stack import PortalStack  # noqa: E402
+
+# Benchmarks keep to Redis databases the suite and `make run` do not use.
+REDIS_PUSH = "redis://127.0.0.1:6379/8"
+REDIS_OTHER = "redis://127.0.0.1:6379/7"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+class BenchStack(PortalStack):
+    """A PortalStack served by gunicorn (as in production) with workers of a chosen pool.
+
+    gunicorn gets every option on its command line and an empty configuration file, so a
+    gunicorn.conf.py in the checkout changes nothing here."""
+
+    def __init__(self, emulator, port, redis_url, extra_env=None, web_workers=2, web_threads=4):
+        redis.Redis.from_url(redis_url).flushdb()
+        super().__init__(emulator, port, redis_url, extra_env=extra_env)
+        self.web_workers = web_workers
+        self.web_threads = web_threads
+
+    def start(self, worker=False):
+        self.manage("migrate", "--noinput")
+        for slug, env_id, groups in self._environments():
+            self.manage("add_environment", slug, env_id, "--name", slug.title(), "--groups", groups)
+        config = self.workdir / "empty.gunicorn.conf.py"
+        config.write_text("")
+        self._spawn(
+            "portal",
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "portal.wsgi:application",
+                "--config",
+                str(config),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.web_workers),
+                "--threads",
+                str(self.web_threads),
+                "--worker-class",
+                "gthread",
+                "--timeout",
+                "120",
+                "--log-level",
+                "warning",
+            ],
+        )
+        self._wait_for_web()
+        return self
+
+    def _wait_for_web(self):
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"{self.url}/healthz/", timeout=10)
+                return
+            except requests.RequestException:
+                if self.processes["portal"][0].poll() is not None:
+                    break
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not answer:\n" + self.output("portal"))
+
+    def _environments(self):
+        from tests.ids import PRODUCTION, STAGING
+
+        return [("production", PRODUCTION, "Branding"), ("staging", STAGING, "Branding")]
+
+    def start_pool(self, name="worker", concurrency=4, pool="prefork"):
+        """`celery -A portal worker` with the given pool, as scripts/run-all.sh starts one."""
+        self._spawn(
+            name,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--loglevel=INFO",
+                f"--pool={pool}",
+                f"--concurrency={concurrency}",
+                "--without-mingle",
+                "--without-gossip",
+                "-n",
+                f"bench-{uuid.uuid4().hex[:6]}@%h",
+            ],
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self._worker_ready():
+                return
+            if self.processes[name][0].poll() is not None:
+                break
+            time.sleep(0.2)
+        raise RuntimeError("the Celery worker did not start:\n" + self.output(name))
+
+    def _worker_ready(self):
+        from celery import Celery
+
+        app = Celery(broker=self.env["REDIS_URL"])
+        try:
+            return bool(app.control.ping(timeout=0.5))
+        finally:
+            app.close()
+
+    def pid(self, name):
+        return self.processes[name][0].pid
+
+    def db(self):
+        return psycopg.connect(self.database_url, autocommit=True)
+
+
+def descendants(pid):
+    """The process and every process below it."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += children.get(current, [])
+    return found
+
+
+def cpu_seconds(pids):
+    """User plus system CPU seconds of these processes (their own, not their children's)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
+def rss_mb(pid):
+    """Resident memory of one process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def postgres_backends(database_url):
+    """The server processes that serve the benchmark's database (they come and go)."""
+    name = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [name]).fetchall()
+    return [row[0] for row in rows]
+
+
+def redis_server_pid():
+    info = redis.Redis.from_url(REDIS_OTHER).info("server")
+    return int(info["process_id"])
+
+
+def load():
+    return Path("/proc/loadavg").read_text().split()[:3]

@@ -1,0 +1,67 @@
+"""The shared budget of PingOne requests, decided in Redis: the budget itself is the ceiling."""
+
+import threading
+import time
+
+import pytest
+import redis
+
+from images_app import rate_limit
+
+pytestmark = pytest.mark.e2e  # a real Redis
+
+
+@pytest.fixture
+def budget(settings, stack_redis_url):
+    """A budget of 10 requests a second in the stack's Redis db, with no admissions yet."""
+    settings.PINGONE_RATE_LIMIT_REDIS_URL = stack_redis_url
+    settings.PINGONE_RATE_LIMIT_PER_SECOND = 10
+    redis.Redis.from_url(stack_redis_url).delete(rate_limit.ADMITTED_KEY, rate_limit.PAUSE_KEY)
+    return 10
+
+
+def test_the_whole_budget_goes_at_once_and_the_next_waits_for_the_oldest_to_leave(budget):
+    waits = [rate_limit.reserve() for _ in range(budget)]
+    started = time.monotonic()
+
+    late = rate_limit.reserve()
+
+    assert waits == [0.0] * budget  # no spacing: ten at once, as PingOne allows
+    assert 0 < late <= rate_limit.WINDOW_MS / 1000
+    time.sleep(late - (time.monotonic() - started))
+    assert rate_limit.reserve() == 0.0
+
+
+def test_many_workers_together_never_get_more_than_the_budget_in_any_second(budget):
+    admitted, lock = [], threading.Lock()
+    stop_at = time.monotonic() + 2.5
+
+    def worker():
+        while time.monotonic() < stop_at:
+            wait = rate_limit.reserve()
+            if wait:
+                time.sleep(wait)
+                continue
+            with lock:
+                admitted.append(time.monotonic())
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    admitted.sort()
+    # Read here, a moment after Redis decided: 0.1 s is left for the threads' scheduling.
+    busiest = max(sum(1 for t in admitted if start <= t < start + 0.9) for start in admitted)
+    assert busiest <= budget
+    assert len(admitted) > 2 * budget  # the first second's burst, then again as each leaves
+
+
+def test_a_429_pauses_everyone_for_retry_after(budget):
+    rate_limit.pause(2)
+
+    wait = rate_limit.reserve()
+
+    assert 1.5 < wait <= 2.0
+    assert wait > rate_limit.WAIT_IN_PLACE  # too long to wait inside a push: back to Celery
