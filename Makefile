@@ -40,10 +40,12 @@ bench: setup services
 	$(PY) bench/bench_emulator.py
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) bench/bench_portal.py
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) bench/bench_push.py
+	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) bench/bench_pages.py
 
 # The push comparison on fewer images: well under two minutes.
 bench-quick: setup services
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) bench/bench_push.py --quick
+	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/14} $(PY) bench/bench_pages.py --quick
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .ruff_cache
