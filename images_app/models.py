@@ -8,7 +8,7 @@ from django.db.models.signals import post_delete
 from django.urls import reverse
 from django.utils import timezone
 
-from .pagination import Sort
+from .pagination import Sort, bounded_count
 from .roles import is_portal_admin
 
 
@@ -151,10 +151,9 @@ class AssetQuerySet(models.QuerySet):
         return self.with_attention_rank().order_by(*MY_UPLOADS_ORDER)
 
     def attention_counts(self):
-        """How many are in each status that needs the uploader's attention: {status: count}."""
-        # Only those rows are read (an index on uploader and status holds them).
-        counts = {s.value: Count("pk", filter=Q(status=s)) for s in NEEDS_ATTENTION}
-        return self.filter(status__in=NEEDS_ATTENTION).aggregate(**counts)
+        """How many are in each status that needs the uploader's attention: {status: count},
+        each a bounded count (an index on uploader and status holds the rows it reads)."""
+        return {s.value: bounded_count(self.filter(status=s)) for s in NEEDS_ATTENTION}
 
     def for_gallery(self, environment, *, status="", query=""):
         """One environment's assets as its gallery lists them: filtered, searched (the order is
@@ -411,8 +410,8 @@ post_delete.connect(_uncount_deleted_asset, sender=Asset, dispatch_uid="uncount_
 
 class StatusCountQuerySet(models.QuerySet):
     def shift(self, environment_id, *, from_status=None, to_status=None):
-        """One asset of the environment leaves `from_status` and/or enters `to_status`: one
-        UPDATE of relative increments (concurrent writers add up), in the caller's transaction."""
+        """One asset of the environment leaves `from_status` and/or enters `to_status`: relative
+        increments (concurrent writers add up), in the caller's transaction."""
         deltas = {}
         if from_status:
             deltas[str(from_status)] = -1
@@ -421,21 +420,18 @@ class StatusCountQuerySet(models.QuerySet):
         deltas = {status: delta for status, delta in deltas.items() if delta}
         if not deltas:
             return
-        rows = self.filter(environment_id=environment_id, status__in=list(deltas))
-        increment = Case(*(When(status=s, then=Value(d)) for s, d in deltas.items()), default=Value(0))
-        if rows.update(count=F("count") + increment) == len(deltas):
-            return
-        # The first asset of this environment in a status: make its row, then count in it. A
-        # concurrent writer making the same row is ignored, and both increments still land.
-        missing = set(deltas) - set(rows.values_list("status", flat=True))
-        self.bulk_create(
-            [StatusCount(environment_id=environment_id, status=s, count=0) for s in sorted(missing)],
-            ignore_conflicts=True,
-        )
-        self.filter(environment_id=environment_id, status__in=missing).update(
-            count=F("count")
-            + Case(*(When(status=s, then=Value(deltas[s])) for s in missing), default=Value(0))
-        )
+        # One UPDATE per row, in the order of the status names: two transactions never wait
+        # for each other's rows crosswise (no deadlock).
+        for status in sorted(deltas):
+            rows = self.filter(environment_id=environment_id, status=status)
+            if rows.update(count=F("count") + deltas[status]):
+                continue
+            # The first asset of this environment in this status: make its row, then count in
+            # it. A concurrent writer making the same row is ignored, and both increments land.
+            self.bulk_create(
+                [StatusCount(environment_id=environment_id, status=status)], ignore_conflicts=True
+            )
+            rows.update(count=F("count") + deltas[status])
 
     def per_environment(self, environment_ids):
         """{environment id: {status: count}} for those environments."""

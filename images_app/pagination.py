@@ -18,7 +18,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Q
 
 # How many rows a count reads at most when no kept counter knows the answer.
-BOUNDED_COUNT = 10_000
+BOUNDED_COUNT = 1_000
 
 INVALID = "This page link is not valid. Start again from the first page."
 
@@ -145,13 +145,20 @@ class Paginator:
             more = len(rows) > self.per_page
             rows = rows[: self.per_page][::-1]
             return Page(self, rows, max(number, 2) if more else 1, True, more)
-        offset = (number - 1) * self.per_page
-        rows = list(self.ordered()[offset : offset + self.per_page + 1])
+        rows = self._at_offset((number - 1) * self.per_page)
         if not rows and number > 1:  # past the end: the last page, as Django's get_page does
             number = max(1, math.ceil(self.queryset.order_by().count() / self.per_page))
-            offset = (number - 1) * self.per_page
-            rows = list(self.ordered()[offset : offset + self.per_page + 1])
+            rows = self._at_offset((number - 1) * self.per_page)
         return Page(self, rows[: self.per_page], number, len(rows) > self.per_page, number > 1)
+
+    def _at_offset(self, offset):
+        """The page's rows (and one more) `offset` rows in. Deeper than the first page, the rows
+        skipped are found by their keys alone (an index-only read), and only the page's own rows
+        are then fetched whole."""
+        if not offset:
+            return list(self.ordered()[: self.per_page + 1])
+        keys = self.ordered().values("pk")[offset : offset + self.per_page + 1]
+        return list(self.ordered().filter(pk__in=keys))
 
 
 def _page_number(value):

@@ -34,7 +34,7 @@ def assets_page(request, environment, query):
     the cursor is not one a link of this gallery carries."""
     status = request.GET.get("status", "")
     assets = Asset.objects.for_gallery(environment, status=status, query=query)
-    counted = not query  # the kept counters know how many there are
+    counted = not query  # the kept counters know how many there are (a search shows no count)
     if request.GET.get("orphans") == "1":  # the admins' list of possible orphans
         assets = assets.possible_orphans()
         counted = False
