@@ -9,7 +9,11 @@ import os
 import pytest
 
 from tests.browser_support import (
+    ADMIN,
+    DESIGNER,
+    OUTSIDER,
     WIDTHS,
+    add_review_environment,
     axe_violations,
     describe_violations,
     drop_files,
@@ -18,9 +22,6 @@ from tests.browser_support import (
     screenshot_folder,
     sideways_scroll,
 )
-from tests.ids import STAGING
-
-ADMIN, DESIGNER, OUTSIDER = "admin@example.com", "designer@example.com", "outsider@example.com"
 
 LOGOS = [
     ("acme-wordmark.png", "ACME", (179, 40, 45)),
@@ -45,17 +46,7 @@ def post_json(stack, session, path, data):
 def showcase(stack, portal_emulator):
     """Uploads in every state a person meets, made through the portal's own HTTP answers."""
     portal_emulator.reset()
-    # An environment whose uploads wait for an admin's review (on the emulator's Staging).
-    stack.manage(
-        "add_environment",
-        "campaigns",
-        STAGING,
-        "--name",
-        "Campaigns",
-        "--groups",
-        "Branding",
-        "--review-required",
-    )
+    add_review_environment(stack)
     designer, admin = stack.sign_in(DESIGNER), stack.sign_in(ADMIN)
 
     def upload(slug, name, data):
@@ -161,4 +152,5 @@ def test_every_page_passes_axe_and_fits_390_and_1440_px(
             height = min(page.evaluate("document.documentElement.scrollHeight"), 2 * WIDTHS[width]["height"])
             clip = {"x": 0, "y": 0, "width": width, "height": height}
             page.screenshot(path=shot, full_page=True, clip=clip, animations="disabled", caret="hide")
-            assert os.path.getsize(shot) < 300_000, f"{shot} is too large for the repository"
+            if os.environ.get("PORTAL_SCREENSHOTS"):  # the README's copies stay small
+                assert os.path.getsize(shot) < 300_000, f"{shot} is too large for the repository"
