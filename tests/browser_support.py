@@ -4,6 +4,8 @@ import base64
 import io
 import os
 
+from tests.ids import STAGING
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -15,6 +17,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--font-render-hinting=none",
 ]
+
+ADMIN, DESIGNER, OUTSIDER = "admin@example.com", "designer@example.com", "outsider@example.com"
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1440, "height": 900}
@@ -31,6 +35,12 @@ def sign_in(page, base_url, username, password="password"):
     page.fill("input[name=password]", password)
     page.locator("input[name=password]").press("Enter")
     page.wait_for_url(f"{base_url}/")
+
+
+def add_review_environment(stack):
+    """Environment `campaigns` (on the emulator's Staging): uploads there wait for an admin's review."""
+    review = ["--name", "Campaigns", "--groups", "Branding", "--review-required"]
+    stack.manage("add_environment", "campaigns", STAGING, *review)
 
 
 DROP_SCRIPT = """

@@ -263,9 +263,10 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_sign_ins():
-    """Each user's signed-in cookies, kept for the session: signing in once per user is enough."""
+    """Each user's signed-in cookies, kept for one module: signing in once per user there is enough
+    (not longer: the portal checks a session's groups with PingOne again after 15 minutes)."""
     return {}
 
 

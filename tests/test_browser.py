@@ -7,10 +7,16 @@ import time
 import pytest
 
 from tests import images
-from tests.browser_support import drop_files, logo_png, sign_in
+from tests.browser_support import (
+    ADMIN,
+    DESIGNER,
+    OUTSIDER,
+    add_review_environment,
+    drop_files,
+    logo_png,
+    sign_in,
+)
 from tests.ids import PRODUCTION, STAGING
-
-ADMIN, DESIGNER, OUTSIDER = "admin@example.com", "designer@example.com", "outsider@example.com"
 
 
 def upload(stack, slug, name, data, user=DESIGNER):
@@ -170,16 +176,7 @@ def test_a_failed_push_shows_pingones_code_and_is_retried_from_the_asset_page(fr
 
 
 def test_an_admin_rejects_with_a_reason_and_the_designer_reads_it(fresh_stack, open_page):
-    fresh_stack.manage(
-        "add_environment",
-        "campaigns",
-        STAGING,
-        "--name",
-        "Campaigns",
-        "--groups",
-        "Branding",
-        "--review-required",
-    )
+    add_review_environment(fresh_stack)
     asset_id = upload(fresh_stack, "campaigns", "off-brand.png", logo_png("Off", (200, 0, 200)))
 
     admin = open_page(ADMIN)

@@ -4,10 +4,16 @@ The pages hold real content: live, failed, waiting and rejected uploads, an imag
 The main pages are saved as screenshots (docs/screenshots with `make screenshots`).
 """
 
+import os
+
 import pytest
 
 from tests.browser_support import (
+    ADMIN,
+    DESIGNER,
+    OUTSIDER,
     WIDTHS,
+    add_review_environment,
     axe_violations,
     describe_violations,
     drop_files,
@@ -16,9 +22,6 @@ from tests.browser_support import (
     screenshot_folder,
     sideways_scroll,
 )
-from tests.ids import STAGING
-
-ADMIN, DESIGNER, OUTSIDER = "admin@example.com", "designer@example.com", "outsider@example.com"
 
 LOGOS = [
     ("acme-wordmark.png", "ACME", (179, 40, 45)),
@@ -43,17 +46,7 @@ def post_json(stack, session, path, data):
 def showcase(stack, portal_emulator):
     """Uploads in every state a person meets, made through the portal's own HTTP answers."""
     portal_emulator.reset()
-    # An environment whose uploads wait for an admin's review (on the emulator's Staging).
-    stack.manage(
-        "add_environment",
-        "campaigns",
-        STAGING,
-        "--name",
-        "Campaigns",
-        "--groups",
-        "Branding",
-        "--review-required",
-    )
+    add_review_environment(stack)
     designer, admin = stack.sign_in(DESIGNER), stack.sign_in(ADMIN)
 
     def upload(slug, name, data):
@@ -103,6 +96,12 @@ PAGES = [
     ("not-found", DESIGNER, "/environments/secret/"),
     ("sign-out", DESIGNER, "/logout/"),
 ]
+# `hidden` must hide, whatever display a class gives.
+HIDDEN_BUT_SHOWN = """
+() => [...document.querySelectorAll("[hidden]")]
+  .filter((el) => getComputedStyle(el).display !== "none")
+  .map((el) => el.outerHTML.slice(0, 120))
+"""
 # The pages the README shows.
 SCREENSHOTS = {"home", "gallery", "upload", "asset", "review", "branding"}
 
@@ -141,10 +140,17 @@ def test_every_page_passes_axe_and_fits_390_and_1440_px(
         problems = failing(violations)
         assert not problems, f"axe-core on {name} at {width} px:\n{describe_violations(problems)}"
 
+        shown = page.evaluate(HIDDEN_BUT_SHOWN)
+        assert not shown, f"{name}: elements marked hidden are displayed: {shown}"
+
         overflow = sideways_scroll(page)
         assert overflow is None, f"{name} scrolls sideways at {width} px: {overflow}"
 
         if name in SCREENSHOTS:
-            page.screenshot(
-                path=f"{folder}/{name}-{width}.png", full_page=True, animations="disabled", caret="hide"
-            )
+            shot = f"{folder}/{name}-{width}.png"
+            # The whole page, up to two screens tall (a longer list shows nothing new).
+            height = min(page.evaluate("document.documentElement.scrollHeight"), 2 * WIDTHS[width]["height"])
+            clip = {"x": 0, "y": 0, "width": width, "height": height}
+            page.screenshot(path=shot, full_page=True, clip=clip, animations="disabled", caret="hide")
+            if os.environ.get("PORTAL_SCREENSHOTS"):  # the README's copies stay small
+                assert os.path.getsize(shot) < 300_000, f"{shot} is too large for the repository"

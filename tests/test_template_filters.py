@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.template import Context, Template
 
-from images_app.templatetags.portal_display import file_size, person, status_label, when
+from images_app.templatetags.portal_display import file_size, person, status_label, version, when
 
 
 @pytest.mark.parametrize(
@@ -69,3 +69,14 @@ def test_the_badge_is_one_include_with_its_colour_class_and_label():
         Context({"status": "failed"})
     )
     assert html.strip() == '<span class="badge status-failed" data-field="status">Failed</span>'
+
+
+def test_a_fragments_version_changes_with_its_status_even_at_the_same_moment():
+    from images_app.models import Asset
+
+    moment = datetime(2026, 11, 29, 14, 3, 7, 250000, tzinfo=UTC)
+    queued = Asset(status="queued", attempts=0, updated_at=moment)
+    pushing = Asset(status="pushing", attempts=1, updated_at=moment)
+
+    assert version(queued) == f"{moment.timestamp():.6f}-queued-0"
+    assert version(pushing) != version(queued)

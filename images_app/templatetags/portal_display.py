@@ -55,6 +55,14 @@ def when(moment):
     )
 
 
+@register.filter
+def version(asset):
+    """Changes whenever the asset's drawing may: a page swaps a fetched fragment in only when it differs.
+
+    Not the time alone: a status written without touching updated_at still counts."""
+    return f"{asset.updated_at.timestamp():.6f}-{asset.status}-{asset.attempts}"
+
+
 @register.inclusion_tag("images_app/_status_badge.html")
 def status_badge(status):
     """The status badge: one look for a status on every page."""

@@ -14,7 +14,7 @@
   function apply(elements) {
     const incoming = elements.find((el) => el.classList.contains("asset-state"));
     const shown = state();
-    if (!incoming || !live.isNewer(incoming, shown)) return;
+    if (!incoming || !live.changed(incoming, shown)) return;
     const statusChanged = incoming.dataset.status !== shown.dataset.status;
     live.replace(shown, incoming);
     if (statusChanged && announcer) {

@@ -26,7 +26,7 @@
     cards.forEach((card) => {
       const shown = document.getElementById(card.id);
       if (!shown) added.push(card);
-      else if (live.isNewer(card, shown)) live.replace(shown, card);
+      else if (live.changed(card, shown)) live.replace(shown, card);
     });
     if (added.length) {
       gallery.prepend(...added);

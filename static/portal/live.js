@@ -19,8 +19,9 @@
     return Array.from(template.content.children);
   }
 
-  function isNewer(incoming, current) {
-    return parseFloat(incoming.dataset.version) > parseFloat(current.dataset.version || "0");
+  // One follower's fetches never overlap, so a fragment that differs is the newer one.
+  function changed(incoming, current) {
+    return incoming.dataset.version !== current.dataset.version;
   }
 
   const FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]";
@@ -70,5 +71,5 @@
     return { soon: (ms) => schedule(ms || 0) };
   }
 
-  window.portalLive = { parse, isNewer, replace, follow };
+  window.portalLive = { parse, changed, replace, follow };
 })();

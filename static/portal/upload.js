@@ -114,7 +114,10 @@
       const id = Number(incoming.dataset.assetId);
       (following.get(id) || []).forEach((holder) => {
         const shown = holder.firstElementChild;
-        if (!shown || live.isNewer(incoming, shown)) holder.replaceChildren(incoming.cloneNode(true));
+        if (!shown || live.changed(incoming, shown)) holder.replaceChildren(incoming.cloneNode(true));
+        const li = holder.closest("li");
+        // A staged file whose push then failed (or was rejected) looks as failed as a refused one.
+        if (li.classList.contains("staged")) li.classList.toggle("failed", ["failed", "rejected"].includes(incoming.dataset.status));
       });
       if (incoming.dataset.inFlight !== "1") following.delete(id);
     });
