@@ -147,7 +147,8 @@ class Paginator:
             return Page(self, rows, max(number, 2) if more else 1, True, more)
         rows = self._at_offset((number - 1) * self.per_page)
         if not rows and number > 1:  # past the end: the last page, as Django's get_page does
-            number = max(1, math.ceil(self.queryset.order_by().count() / self.per_page))
+            total = self._count() if self._count else self.queryset.order_by().count()
+            number = max(1, math.ceil(total / self.per_page))
             rows = self._at_offset((number - 1) * self.per_page)
         return Page(self, rows[: self.per_page], number, len(rows) > self.per_page, number > 1)
 

@@ -1,5 +1,7 @@
 """The home page, the galleries and their JSON."""
 
+import functools
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
@@ -46,7 +48,7 @@ def assets_page(request, environment, query):
         assets.select_related("uploaded_by").prefetch_related("uses"),
         gallery_sort(request),
         settings.PORTAL_GALLERY_PAGE_SIZE,
-        count=(lambda: StatusCount.objects.total(status, environment)) if counted else None,
+        count=functools.partial(StatusCount.objects.total, status, environment) if counted else None,
     )
     return paginator.get_page(
         request.GET.get("page"), after=request.GET.get("after"), before=request.GET.get("before")
