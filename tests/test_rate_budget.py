@@ -65,3 +65,18 @@ def test_a_429_pauses_everyone_for_retry_after(budget):
 
     assert 1.5 < wait <= 2.0
     assert wait > rate_limit.WAIT_IN_PLACE  # too long to wait inside a push: back to Celery
+
+
+def test_a_push_during_a_pause_goes_back_to_the_queue_without_using_an_attempt(budget, stage, pingone):
+    from images_app import services
+    from images_app.models import Status
+
+    asset = stage("production")
+    rate_limit.pause(5)
+
+    outcome = services.push_asset(asset.pk)
+
+    asset.refresh_from_db()
+    assert outcome.status == Status.QUEUED and 4 < outcome.retry_in <= 5
+    assert (asset.status, asset.attempts, asset.claimed_by) == (Status.QUEUED, 0, "")
+    assert [r for r in pingone.requests_log() if r["path"].endswith("/images")] == []
