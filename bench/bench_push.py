@@ -275,20 +275,42 @@ def budget(stack, emulator, uploaders, count, pool):
     emulator.set_rate_limit(BUDGET)
     emulator.add_fault(path=CREATES, method="POST", latency_ms=200, count=1_000_000)
     since = time.time()
-    reached = pipeline_throughput(stack, uploaders, count, 30)
+    end_to_end = pipeline_throughput(stack, uploaders, count, 30)
     log = emulator.requests_log()
     limited = len([r for r in log if r["status"] == 429 and _when(r) >= since])
+    creates = sorted(_when(r) for r in log if _is_create(r) and r["status"] == 201 and _when(r) >= since)
+    reached = (len(creates) - 1) / (creates[-1] - creates[0])
     most = most_creates_in_a_second(log, since)
-    print(f"  budget {BUDGET}/s, 200 ms: {reached:.1f} creates/s, 429s {limited}, most in a second {most}")
-    emit(f"budget {BUDGET}/s, 200 ms per create", round(reached, 1), "creates/s", "at least 18")
+    print(
+        f"  budget {BUDGET}/s, 200 ms: {reached:.1f} creates/s at PingOne, {end_to_end:.1f}/s from the first"
+        f" upload to the last live, 429s {limited}, most in a second {most}"
+    )
+    emit(
+        f"budget {BUDGET}/s, 200 ms: creates/s at PingOne",
+        round(reached, 1),
+        "creates/s",
+        "at least 18",
+        ok=reached >= 18,
+        note="first to last create, as PingOne counts them",
+    )
     emit(
         f"budget {BUDGET}/s: ratio reached/budget",
         round(reached / BUDGET, 2),
         "",
-        "at least 0.9, no 429",
-        ok=reached >= 18 and limited == 0,
+        "no 429",
+        ok=limited == 0,
         note=f"429s: {limited}; most creates in one second: {most}",
     )
+    emit(
+        f"budget {BUDGET}/s: pipeline, upload to live",
+        round(end_to_end, 1),
+        "images/s",
+        note="includes the uploads and the first push's start",
+    )
+
+
+def _is_create(entry):
+    return entry["method"] == "POST" and entry["path"].endswith("/images")
 
 
 if __name__ == "__main__":
