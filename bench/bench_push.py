@@ -146,7 +146,7 @@ class CpuMeter:
             "web (gunicorn)": cpu_seconds(descendants(self.stack.pid("portal"))),
             "worker (celery)": cpu_seconds(descendants(self.stack.pid("worker"))),
             "emulator": cpu_seconds(descendants(self.emulator.process.pid)),
-            "postgres": cpu_seconds(postgres_backends(self.stack.database_url)),
+            "postgres": {pid: cpu_seconds([pid]) for pid in postgres_backends(self.stack.database_url)},
             "redis (whole server)": cpu_seconds([redis_server_pid()]),
             "bench client": sum(os.times()[:2]),
         }
@@ -157,7 +157,13 @@ class CpuMeter:
 
     def __exit__(self, *exc):
         after = self.read()
-        self.spent = {name: after[name] - self.before[name] for name in after}
+        self.spent = {name: _spent(self.before[name], after[name]) for name in after}
+
+
+def _spent(before, after):
+    if isinstance(after, dict):  # server processes that come and go: those there both times
+        return sum(after[pid] - before[pid] for pid in after if pid in before)
+    return after - before
 
 
 def pipeline_throughput(stack, uploaders, count, salt):
