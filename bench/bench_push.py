@@ -146,7 +146,7 @@ class CpuMeter:
             "web (gunicorn)": cpu_seconds(descendants(self.stack.pid("portal"))),
             "worker (celery)": cpu_seconds(descendants(self.stack.pid("worker"))),
             "emulator": cpu_seconds(descendants(self.emulator.process.pid)),
-            "postgres": cpu_seconds(postgres_backends(self.stack.database_url)),
+            "postgres": {pid: cpu_seconds([pid]) for pid in postgres_backends(self.stack.database_url)},
             "redis (whole server)": cpu_seconds([redis_server_pid()]),
             "bench client": sum(os.times()[:2]),
         }
@@ -157,7 +157,13 @@ class CpuMeter:
 
     def __exit__(self, *exc):
         after = self.read()
-        self.spent = {name: after[name] - self.before[name] for name in after}
+        self.spent = {name: _spent(self.before[name], after[name]) for name in after}
+
+
+def _spent(before, after):
+    if isinstance(after, dict):  # server processes that come and go: those there both times
+        return sum(after[pid] - before[pid] for pid in after if pid in before)
+    return after - before
 
 
 def pipeline_throughput(stack, uploaders, count, salt):
@@ -275,20 +281,42 @@ def budget(stack, emulator, uploaders, count, pool):
     emulator.set_rate_limit(BUDGET)
     emulator.add_fault(path=CREATES, method="POST", latency_ms=200, count=1_000_000)
     since = time.time()
-    reached = pipeline_throughput(stack, uploaders, count, 30)
+    end_to_end = pipeline_throughput(stack, uploaders, count, 30)
     log = emulator.requests_log()
     limited = len([r for r in log if r["status"] == 429 and _when(r) >= since])
+    creates = sorted(_when(r) for r in log if _is_create(r) and r["status"] == 201 and _when(r) >= since)
+    reached = (len(creates) - 1) / (creates[-1] - creates[0])
     most = most_creates_in_a_second(log, since)
-    print(f"  budget {BUDGET}/s, 200 ms: {reached:.1f} creates/s, 429s {limited}, most in a second {most}")
-    emit(f"budget {BUDGET}/s, 200 ms per create", round(reached, 1), "creates/s", "at least 18")
+    print(
+        f"  budget {BUDGET}/s, 200 ms: {reached:.1f} creates/s at PingOne, {end_to_end:.1f}/s from the first"
+        f" upload to the last live, 429s {limited}, most in a second {most}"
+    )
+    emit(
+        f"budget {BUDGET}/s, 200 ms: creates/s at PingOne",
+        round(reached, 1),
+        "creates/s",
+        "at least 18",
+        ok=reached >= 18,
+        note="first to last create, as PingOne counts them",
+    )
     emit(
         f"budget {BUDGET}/s: ratio reached/budget",
         round(reached / BUDGET, 2),
         "",
-        "at least 0.9, no 429",
-        ok=reached >= 18 and limited == 0,
+        "no 429",
+        ok=limited == 0,
         note=f"429s: {limited}; most creates in one second: {most}",
     )
+    emit(
+        f"budget {BUDGET}/s: pipeline, upload to live",
+        round(end_to_end, 1),
+        "images/s",
+        note="includes the uploads and the first push's start",
+    )
+
+
+def _is_create(entry):
+    return entry["method"] == "POST" and entry["path"].endswith("/images")
 
 
 if __name__ == "__main__":

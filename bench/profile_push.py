@@ -1,7 +1,7 @@
 """Where a push's time goes: the upload request and the push, profiled in one process.
 
 Starts the emulator, makes a fresh database (Postgres when DATABASE_URL points to one), then
-posts N small PNGs to the upload view (Django's test client, N/ files per request) and runs the
+posts N small PNGs to the upload view (Django's test client, 20 files a request) and runs the
 push for each of them as the worker would (services.push_asset), each under pyinstrument, and
 counts the SQL statements of one push. Queued messages go to Redis db 7 and are thrown away.
 

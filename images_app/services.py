@@ -298,15 +298,6 @@ def push_asset(asset_id: int) -> PushOutcome | None:
     if asset is None or asset.status != Status.QUEUED:
         return None  # gone, or another delivery has it
     log_context.bind(asset=asset.pk, environment=asset.environment.slug)
-    # All workers share one budget of PingOne requests: without one, wait instead of a 429.
-    # A wait of a moment is spent here; a long one (everyone paused by a 429) goes back to Celery.
-    wait = rate_limit.reserve()
-    while wait:
-        metrics.record_rate_budget_wait(wait)
-        if wait > rate_limit.WAIT_IN_PLACE:
-            return PushOutcome(Status.QUEUED, retry_in=wait)
-        time.sleep(wait)
-        wait = rate_limit.reserve()
     holder = leases.holder()
     with leases.heartbeat(holder):
         # One UPDATE (and its audit row): the attempts read above must still be the row's, so
@@ -328,6 +319,9 @@ def _push_claimed(asset, holder):
     try:
         with asset.file.open("rb") as staged:
             data = staged.read()
+        wait = _wait_for_budget()
+        if wait:
+            return _budget_paused(asset, holder, wait)
         image = pingone_client().create_image(
             asset.environment.pingone_environment_id,
             data,
@@ -366,6 +360,35 @@ def _push_claimed(asset, holder):
         correlation_id=image.correlation_id,
     )
     return PushOutcome(Status.LIVE)
+
+
+def _wait_for_budget():
+    """All workers share one budget of PingOne requests: wait for a place in it instead of
+    meeting a 429. It is taken just before the request, so the request reaches PingOne about
+    when the budget counted it. A wait of a moment is spent here; a longer one (everyone paused
+    by a 429) is returned."""
+    wait = rate_limit.reserve()
+    while wait:
+        metrics.record_rate_budget_wait(wait)
+        if wait > rate_limit.WAIT_IN_PLACE:
+            break
+        time.sleep(wait)
+        wait = rate_limit.reserve()
+    return wait
+
+
+def _budget_paused(asset, holder, wait):
+    """Back to the queue until the pause ends; no request was made, so no attempt is counted."""
+    asset.transition(
+        Status.QUEUED,
+        from_status=Status.PUSHING,
+        held_by=holder,
+        attempts=asset.attempts - 1,
+        claimed_by="",
+        lease_until=None,
+        note=f"PingOne asked everyone to wait; next try in {wait:.0f} s",
+    )
+    return PushOutcome(Status.QUEUED, retry_in=wait)
 
 
 def _environment_settling(asset, exc):
