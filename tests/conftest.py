@@ -281,7 +281,7 @@ def open_page(chromium, stack, browser_sign_ins):
         context = chromium.new_context(
             viewport=WIDTHS[width], storage_state=browser_sign_ins.get(user), base_url=stack.url
         )
-        context.set_default_timeout(20_000)
+        context.set_default_timeout(30_000)  # a loaded machine is slow, never wrong
         contexts.append(context)
         page = context.new_page()
         if user and user not in browser_sign_ins:
