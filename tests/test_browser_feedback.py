@@ -29,7 +29,7 @@ def designer_context(fresh_stack):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(base_url=fresh_stack.url)
-        context.set_default_timeout(20_000)
+        context.set_default_timeout(30_000)  # a loaded machine is slow, never wrong
         page = context.new_page()
         page.goto("/login/")
         page.fill("input[name=username]", "designer@example.com")

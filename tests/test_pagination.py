@@ -190,3 +190,44 @@ def test_the_sort_select_is_labelled_and_keeps_the_choice(client, admin_user, en
     page = client.get("/environments/production/?sort=oldest").content.decode()
     assert re.search(r"<label>Sort <select name=\"sort\">", page)
     assert '<option value="oldest" selected>Oldest first</option>' in page
+
+
+def follow_rows(client, url, row_attribute):
+    """Every row's id on every page reached by following rel="next" from `url`."""
+    seen = []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        html = response.content.decode()
+        seen += [int(i) for i in re.findall(rf'<tr {row_attribute}="(\d+)"', html)]
+        link = re.search(r'<a rel="next" href="([^"]+)"', html)
+        url = link.group(1).replace("&amp;", "&") if link else None
+        if url:
+            assert "after=" in url  # the next page starts after the last row shown, not at an offset
+            url = urlsplit(response.request["PATH_INFO"]).path + url if url.startswith("?") else url
+    return seen
+
+
+@pytest.mark.parametrize("view", ["audit", "review"])
+def test_the_audit_trail_and_the_review_queue_follow_cursors_through_every_row(
+    client, admin_user, environments, monkeypatch, view
+):
+    from images_app.models import AuditEvent
+    from images_app.views import audit, review
+
+    monkeypatch.setattr(audit, "PAGE_SIZE", 4)
+    monkeypatch.setattr(review, "PAGE_SIZE", 4)
+    staging = environments["staging"]
+    assets = make_assets(staging, 11)
+    Asset.objects.filter(pk__in=[a.pk for a in assets]).update(status=Status.AWAITING_REVIEW)
+    StatusCount.objects.rebuild()
+    for asset in assets:
+        AuditEvent.record(None, asset=asset, to_status=Status.AWAITING_REVIEW, note="arrived")
+    client.force_login(admin_user)
+
+    if view == "audit":
+        seen = follow_rows(client, "/audit/", "data-event")
+        assert seen == list(AuditEvent.objects.order_by("-created_at", "-id").values_list("pk", flat=True))
+    else:
+        seen = follow_rows(client, f"/review/?environment={staging.slug}", "data-asset-id")
+        assert seen == [a.pk for a in sorted(assets, key=lambda a: (a.created_at, a.pk))]
