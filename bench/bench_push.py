@@ -50,6 +50,10 @@ CREATES = "/images$"
 UPLOADERS = 4
 FILES_PER_REQUEST = 25
 BUDGET = 20
+# With 200 ms per create, 4 pushes at a time reach at most 4 / 0.2 s = 20 creates/s and in
+# practice about 16: the worker, not the budget, would be the limit. The budget case asks how
+# close the budget lets the portal come to PingOne's ceiling, so its worker has room to spare.
+BUDGET_CONCURRENCY = 8
 
 
 class DictCache(dict):
@@ -276,7 +280,7 @@ def budget(stack, emulator, uploaders, count, pool):
     """Throughput under a budget of 20 requests/s, against an emulator limited to 20 requests/s."""
     stack.stop_worker()
     stack.env["PINGONE_RATE_LIMIT_PER_SECOND"] = str(BUDGET)
-    stack.start_pool(concurrency=4, pool=pool)
+    stack.start_pool(concurrency=BUDGET_CONCURRENCY, pool=pool)
     emulator.clear_faults()
     emulator.set_rate_limit(BUDGET)
     emulator.add_fault(path=CREATES, method="POST", latency_ms=200, count=1_000_000)
@@ -288,7 +292,8 @@ def budget(stack, emulator, uploaders, count, pool):
     reached = (len(creates) - 1) / (creates[-1] - creates[0])
     most = most_creates_in_a_second(log, since)
     print(
-        f"  budget {BUDGET}/s, 200 ms: {reached:.1f} creates/s at PingOne, {end_to_end:.1f}/s from the first"
+        f"  budget {BUDGET}/s, 200 ms, concurrency {BUDGET_CONCURRENCY}: {reached:.1f} creates/s at PingOne,"
+        f" {end_to_end:.1f}/s from the first"
         f" upload to the last live, 429s {limited}, most in a second {most}"
     )
     emit(
@@ -297,7 +302,7 @@ def budget(stack, emulator, uploaders, count, pool):
         "creates/s",
         "at least 18",
         ok=reached >= 18,
-        note="first to last create, as PingOne counts them",
+        note=f"first to last create, as PingOne counts them; worker concurrency {BUDGET_CONCURRENCY}",
     )
     emit(
         f"budget {BUDGET}/s: ratio reached/budget",
