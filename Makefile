@@ -54,14 +54,17 @@ screenshots: setup services
 	PORTAL_SCREENSHOTS=docs/screenshots REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/14} \
 		$(VENV)/bin/pytest -m browser tests/test_browser_pages.py
 
+# The figures are Postgres figures: the local server unless DATABASE_URL names another.
+BENCH_DATABASE_URL := postgres://postgres@127.0.0.1:5432/portal_bench
+
 # Every figure of the performance issue against its reference, then one table (docs/PERFORMANCE.md).
 # Benchmarks use Redis databases 7 and 8 and a fresh database per stack (Postgres with DATABASE_URL).
 bench: setup services
-	$(PY) bench/run.py
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/run.py
 
 # The same on fewer images: under two minutes on an idle machine.
 bench-quick: setup services
-	$(PY) bench/run.py --quick
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/run.py --quick
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .ruff_cache
