@@ -1,5 +1,6 @@
 """Test controls under /__emulator__/: config, groups, images, branding, faults, log, settings, reset."""
 
+import re
 import socket
 import time
 
@@ -82,6 +83,35 @@ def _probability_problem(value):
     return None
 
 
+def _is_number(value):
+    return not isinstance(value, bool) and isinstance(value, int | float)
+
+
+def _is_whole(value):
+    return not isinstance(value, bool) and isinstance(value, int)
+
+
+def _fault_problem(body):
+    """What is wrong with a fault's fields, in a sentence; None when nothing is."""
+    try:
+        re.compile(body["path"])
+    except re.error as exc:
+        return f"path must be a regular expression: {exc}."
+    count = body.get("count", 1)
+    if not _is_whole(count) or count < 1:
+        return "count must be a whole number of at least 1."
+    status = body.get("status")
+    if status is not None and (
+        isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599
+    ):
+        return "status must be an HTTP status code (100 to 599)."
+    for name in ("latency_ms", "retry_after"):
+        value = body.get(name)
+        if value is not None and (not _is_number(value) or value < 0):
+            return f"{name} must be a number of at least 0."
+    return None
+
+
 @bp.route("/faults", methods=["POST"])
 def add_fault():
     """Register a fault for `count` of the requests whose path matches `path`, each hit with `probability`."""
@@ -89,7 +119,7 @@ def add_fault():
     if not isinstance(body, dict) or not isinstance(body.get("path"), str):
         return error_response(400, message="A JSON object with a 'path' regex is required.")
     probability = body.get("probability", 1)
-    problem = _probability_problem(probability)
+    problem = _probability_problem(probability) or _fault_problem(body)
     if problem:
         return error_response(400, message=problem)
     fault = {

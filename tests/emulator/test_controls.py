@@ -185,6 +185,25 @@ def test_a_fault_needs_a_path(emulator):
     assert answer.status_code == 400
 
 
+@pytest.mark.parametrize(
+    "fault, word",
+    [
+        ({"path": "/images$", "count": "two"}, "count"),
+        ({"path": "/images$", "count": 0}, "count"),
+        ({"path": "/images$", "status": "500"}, "status"),
+        ({"path": "/images$", "status": 42}, "status"),
+        ({"path": "/images$", "latency_ms": "slow"}, "latency_ms"),
+        ({"path": "/images$", "retry_after": -1}, "retry_after"),
+        ({"path": "/images(["}, "regular expression"),
+    ],
+)
+def test_a_fault_with_a_bad_field_is_refused_with_a_sentence_and_nothing_is_registered(emulator, fault, word):
+    answer = requests.post(f"{emulator.base_url}/__emulator__/faults", json=fault, timeout=10)
+    assert answer.status_code == 400
+    assert word in answer.json()["message"]
+    assert create(emulator).status_code == 201  # no fault was left behind
+
+
 def test_the_request_log_lists_non_control_requests(emulator):
     token = emulator.worker_token()
     create(emulator, token)
