@@ -319,6 +319,15 @@ def _push_claimed(asset, holder):
     try:
         with asset.file.open("rb") as staged:
             data = staged.read()
+    except FileNotFoundError:
+        return _fail(asset, pingone.GiveUp("The staged file is missing.", code="STAGED_FILE_MISSING"))
+    except Exception as exc:  # noqa: BLE001  (S3 down or refusing: any of boto3's errors)
+        log.warning("Could not read the staged file of asset %s: %s", asset.pk, exc)
+        unreadable = pingone.RetryLater(
+            "The staged file could not be read (staging storage unavailable).", code="STAGING_UNAVAILABLE"
+        )
+        return _retry_later(asset, holder, unreadable)
+    try:
         wait = _wait_for_budget()
         if wait:
             return _budget_paused(asset, holder, wait)
@@ -336,9 +345,6 @@ def _push_claimed(asset, holder):
         if exc.status == 429:
             rate_limit.pause(exc.retry_after or 1)
         return _retry_later(asset, holder, exc)
-    except FileNotFoundError:
-        error = pingone.GiveUp("The staged file is missing.", code="STAGED_FILE_MISSING")
-        return _fail(asset, error)
     except Exception as exc:
         # Never leave the asset claimed: say what happened and let a person retry.
         log.exception("Pushing asset %s failed unexpectedly", asset.pk)

@@ -1,6 +1,7 @@
 """Pushing an asset to PingOne (the emulator over HTTP) and recording what comes back."""
 
 from datetime import UTC, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -178,6 +179,38 @@ def test_a_new_environments_403_or_404_is_retried_while_pingone_settles(
         created_at=timezone.now() - timedelta(minutes=3)
     )
     assert services.push_asset(asset.pk).status == Status.FAILED  # past the window: for real
+
+
+def test_staging_storage_that_cannot_be_read_queues_the_push_again_and_nothing_reaches_pingone(
+    staged, pingone
+):
+    asset = staged(images.png(colour=(5, 5, 5)))
+    path = Path(asset.file.path)
+    data = path.read_bytes()
+    path.unlink()
+    path.mkdir()  # the storage answers, but with an error, as S3 does when it is down
+
+    outcome = services.push_asset(asset.pk)
+
+    asset.refresh_from_db()
+    assert outcome.status == asset.status == Status.QUEUED and outcome.retry_in > 0
+    assert (asset.error_code, asset.attempts) == ("STAGING_UNAVAILABLE", 1)
+    assert pingone.images(PRODUCTION) == []
+
+    path.rmdir()
+    path.write_bytes(data)  # storage is back
+    assert services.push_asset(asset.pk).status == Status.LIVE
+    assert len(pingone.images(PRODUCTION)) == 1
+
+
+def test_a_staged_file_that_is_gone_fails_the_push_at_once_and_says_so(staged, pingone):
+    asset = staged(images.png(colour=(6, 6, 6)))
+    Path(asset.file.path).unlink()
+
+    assert services.push_asset(asset.pk).status == Status.FAILED
+    asset.refresh_from_db()
+    assert (asset.status, asset.error_code, asset.attempts) == (Status.FAILED, "STAGED_FILE_MISSING", 1)
+    assert pingone.images(PRODUCTION) == []
 
 
 def test_a_push_is_one_read_and_two_short_writes_with_no_reloads(staged, pingone):
