@@ -5,9 +5,9 @@ from django.contrib.auth.models import Group
 from django.db import models, transaction
 from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.signals import post_delete
-from django.urls import reverse
 from django.utils import timezone
 
+from .links import id_url, slug_url
 from .pagination import Sort, bounded_count
 from .roles import is_portal_admin
 
@@ -71,7 +71,7 @@ class Environment(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("images:gallery", args=[self.slug])
+        return slug_url("images:gallery", self.slug)
 
 
 class Status(models.TextChoices):
@@ -288,7 +288,7 @@ class Asset(models.Model):
             self._saved_status = self.status
 
     def get_absolute_url(self):
-        return reverse("images:asset_detail", args=[self.pk])
+        return id_url("images:asset_detail", self.pk)
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -344,7 +344,7 @@ class Asset(models.Model):
             return self.href
         if not self.file:
             return ""
-        return reverse("images:asset_file", args=[self.pk])
+        return id_url("images:asset_file", self.pk)
 
     @property
     def error_text(self):

@@ -150,6 +150,19 @@ def drawn(response, asset, closing="</li>"):
     return html[html.index(f'data-asset-id="{asset.pk}"') :].split(closing, 1)[0]
 
 
+def test_a_fetched_card_is_drawn_as_the_gallery_drew_it(signed_in, stage):
+    queued = stage(name="queued.png")
+    live = made_live(stage(data=images.png(colour=(4, 5, 6)), name="live.png"))
+    failed = made_failed(stage(data=images.png(colour=(7, 8, 9)), name="failed.png"))
+    ids = ",".join(str(a.pk) for a in (queued, live, failed))
+
+    gallery = signed_in.get("/environments/production/")
+    fetched = signed_in.get("/environments/production/cards/", {"ids": ids})
+
+    for asset in (queued, live, failed):
+        assert drawn(fetched, asset) == drawn(gallery, asset), asset.filename
+
+
 def test_a_card_not_yet_live_has_no_copy_button_and_no_empty_link(signed_in, stage):
     queued = stage(name="queued.png")
 
@@ -181,7 +194,7 @@ def test_a_card_names_its_uploader_and_date(signed_in, stage, designer):
     assert 'datetime="2026-11-29T14:03:07+00:00"' in html
 
 
-def test_badges_are_one_include_with_the_status_label_on_every_page(signed_in, stage):
+def test_badges_are_one_tag_with_the_status_label_on_every_page(signed_in, stage):
     asset = stage("staging", name="waiting.png")
     badge = '<span class="badge status-awaiting_review" data-field="status">Awaiting review</span>'
 

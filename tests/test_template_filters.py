@@ -1,10 +1,13 @@
 """How pages show sizes, times, people and statuses: the same way on every page."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth.models import User
 from django.template import Context, Template
+from django.template.defaultfilters import date
+from django.utils import timezone
 
 from images_app.templatetags.portal_display import file_size, person, status_label, version, when
 
@@ -64,11 +67,43 @@ def test_a_moment_follows_the_portals_time_zone(settings):
     assert ">2026-07-01 14:00:00 CEST</time>" in html
 
 
-def test_the_badge_is_one_include_with_its_colour_class_and_label():
+def test_the_badge_is_one_tag_with_its_colour_class_and_label():
     html = Template("{% load portal_display %}{% status_badge status %}").render(
         Context({"status": "failed"})
     )
-    assert html.strip() == '<span class="badge status-failed" data-field="status">Failed</span>'
+    assert html == '<span class="badge status-failed" data-field="status">Failed</span>'
+
+
+def test_a_badge_escapes_what_it_is_given():
+    html = Template("{% load portal_display %}{% status_badge status %}").render(Context({"status": '<b>"'}))
+    assert html == ('<span class="badge status-&lt;b&gt;&quot;" data-field="status">&lt;b&gt;&quot;</span>')
+
+
+# Around clock changes (Paris: 2026-03-29 02:00 skipped, 2026-10-25 02:00-03:00 repeated), in a
+# zone with a half-hour change (Lord Howe), and moments without a zone.
+ZONED_MOMENTS = [
+    datetime(2026, 3, 29, 0, 59, 59, tzinfo=UTC),
+    datetime(2026, 3, 29, 1, 0, 0, tzinfo=UTC),
+    datetime(2026, 10, 25, 0, 30, 0, 5, tzinfo=UTC),
+    datetime(2026, 10, 25, 1, 30, 0, tzinfo=UTC),
+    datetime(2026, 4, 4, 15, 15, 0, tzinfo=UTC),
+    datetime(2026, 3, 29, 2, 30),  # skipped in Paris
+    datetime(2026, 10, 25, 2, 30),  # repeated in Paris
+    datetime(2026, 10, 25, 2, 30, fold=1),
+    datetime(2026, 7, 1, 12, 0, 0, 123456),
+    datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC),
+]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris", "Australia/Lord_Howe", "Asia/Kolkata"])
+@pytest.mark.parametrize("moment", ZONED_MOMENTS, ids=str)
+def test_a_moment_reads_as_the_date_filter_writes_it(settings, zone, moment):
+    settings.TIME_ZONE = zone
+    local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+
+    shown = re.search(r">([^<]*)</time>", when(moment)).group(1)
+
+    assert shown == date(local, "Y-m-d H:i:s T")
 
 
 def test_a_fragments_version_changes_with_its_status_even_at_the_same_moment():

@@ -54,7 +54,7 @@ def gallery_cards(request, slug):
         .select_related("uploaded_by")
         .prefetch_related("uses")
     )
-    return render(request, "images_app/_gallery_cards.html", {"assets": assets})
+    return render(request, "images_app/_asset_cards.html", {"assets": assets})
 
 
 @never_cache
