@@ -8,7 +8,7 @@ from django.db.models.signals import post_delete
 from django.utils import timezone
 
 from .links import id_url, slug_url
-from .pagination import Sort, bounded_count
+from .pagination import Sort, bounded_counts
 from .roles import is_portal_admin
 
 
@@ -109,6 +109,14 @@ class AssetQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(environment__in=Environment.objects.visible_to(user))
 
+    def in_environments_open_to(self, user):
+        """visible_to(user), with the environments looked up now (one query) and named by id in
+        each query that follows: the database plans a list of ids in a fraction of the time it
+        takes over the access groups' joins, which tells on a page that reads its assets several
+        times (a page of them, and counts)."""
+        environments = Environment.objects.visible_to(user).values_list("pk", flat=True)
+        return self.filter(environment__in=list(environments))
+
     def pending(self):
         return self.filter(status__in=PENDING_STATUSES)
 
@@ -152,8 +160,10 @@ class AssetQuerySet(models.QuerySet):
 
     def attention_counts(self):
         """How many are in each status that needs the uploader's attention: {status: count},
-        each a bounded count (an index on uploader and status holds the rows it reads)."""
-        return {s.value: bounded_count(self.filter(status=s)) for s in NEEDS_ATTENTION}
+        each a bounded count, all in one query (an index on uploader, status and environment
+        holds all that each count reads)."""
+        counts = bounded_counts([self.filter(status=s) for s in NEEDS_ATTENTION])
+        return {s.value: count for s, count in zip(NEEDS_ATTENTION, counts, strict=True)}
 
     def for_gallery(self, environment, *, status="", query=""):
         """One environment's assets as its gallery lists them: filtered, searched (the order is
@@ -248,7 +258,9 @@ class Asset(models.Model):
             ),
             # The review queue across environments, oldest first.
             models.Index(fields=["status", "created_at", "id"], name="asset_status_order"),
-            # "My uploads": needing attention first, then newest; and its counts per status.
+            # "My uploads": needing attention first, then newest; and its counts per status, read
+            # from the index alone (it holds the environment, which says whether the uploader may
+            # still open the asset).
             models.Index(
                 F("uploaded_by"),
                 attention_rank().desc(),
@@ -256,7 +268,7 @@ class Asset(models.Model):
                 F("id").desc(),
                 name="asset_my_uploads_order",
             ),
-            models.Index(fields=["uploaded_by", "status"], name="asset_uploader_status"),
+            models.Index(fields=["uploaded_by", "status", "environment"], name="asset_uploader_status_env"),
         ]
         constraints = [
             # The database, not a check in Python, decides a race between two equal uploads.

@@ -137,3 +137,19 @@ def test_the_list_is_paginated(client, designer, uploads, settings):
 def test_anonymous_visitors_are_sent_to_sign_in(client, db):
     response = client.get("/my-uploads/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_an_uploader_who_may_open_no_environment_any_more_sees_none_of_their_uploads(
+    client, designer, uploads
+):
+    designer.groups.clear()
+    client.force_login(designer)
+
+    html = client.get("/my-uploads/").content.decode()
+    body = client.get("/my-uploads/", **JSON).json()
+
+    assert listed_ids(client.get("/my-uploads/")) == []
+    assert "No uploads here yet." in html
+    counts = re.search(r'data-testid="attention-counts">(.*?)</p>', html).group(1)
+    assert counts == "0 failed, 0 rejected, 0 waiting for review"
+    assert (body["assets"], body["counts"]) == ([], {"failed": 0, "rejected": 0, "awaiting_review": 0})

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from images_app.models import Asset, Status, StatusCount
+from images_app.pagination import MoreThan, bounded_counts
 
 PER_PAGE = 5
 STATUSES = [Status.LIVE, Status.QUEUED, Status.FAILED]
@@ -231,3 +232,24 @@ def test_the_audit_trail_and_the_review_queue_follow_cursors_through_every_row(
     else:
         seen = follow_rows(client, f"/review/?environment={staging.slug}", "data-asset-id")
         assert seen == [a.pk for a in sorted(assets, key=lambda a: (a.created_at, a.pk))]
+
+
+def test_bounded_counts_are_one_query_and_each_stops_at_the_bound(environments, django_assert_num_queries):
+    production = environments["production"]
+    make_assets(production, 9)  # live, queued and failed in turn: three of each
+    assets = Asset.objects.for_environment(production)
+
+    with django_assert_num_queries(1):
+        counts = bounded_counts(
+            [
+                assets.filter(status=Status.LIVE),
+                assets.filter(status=Status.REJECTED),
+                assets.filter(environment__in=[]),  # a filter nothing matches
+                assets,
+            ],
+            bound=3,
+        )
+
+    assert counts == [3, 0, 0, 3]
+    assert [str(count) for count in counts] == ["3", "0", "0", "more than 3"]
+    assert isinstance(counts[3], MoreThan) and not isinstance(counts[0], MoreThan)

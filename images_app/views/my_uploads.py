@@ -26,7 +26,7 @@ def attention_counts(assets):
 @login_required
 def my_uploads(request):
     """The signed-in user's uploads in the environments they may still open; ?status=, ?page=."""
-    mine = Asset.objects.uploaded_by(request.user).visible_to(request.user)
+    mine = Asset.objects.uploaded_by(request.user).in_environments_open_to(request.user)
     status = request.GET.get("status", "")
     if status not in Status.values:
         status = ""
