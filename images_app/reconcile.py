@@ -135,7 +135,7 @@ def environment_problem(client: pingone.PingOneClient, environment: Environment)
     app has no role on: that is a configuration problem, not a set of deleted images. Any other
     failure here is left to each image's own check to report.
     """
-    _wait_for_budget()
+    rate_limit.wait_for_place()
     try:
         client.read_branding_settings(environment.pingone_environment_id)
     except pingone.NotFound:
@@ -153,7 +153,7 @@ def check(client: pingone.PingOneClient, asset: Asset) -> Finding:
     if not asset.pingone_image_id:
         return _finding(asset, ERROR, "the asset is live but has no PingOne image id")
     for attempt in range(1, RATE_LIMITED_TRIES + 1):
-        _wait_for_budget()
+        rate_limit.wait_for_place()
         try:
             image = client.read_image(asset.environment.pingone_environment_id, asset.pingone_image_id)
         except pingone.NotFound as exc:
@@ -179,12 +179,6 @@ def _finding(asset, outcome, message="", correlation_id=""):
         message=message,
         correlation_id=correlation_id,
     )
-
-
-def _wait_for_budget():
-    """Take one request from the budget every worker shares, waiting as long as it says."""
-    while (wait := rate_limit.reserve()) > 0:
-        time.sleep(wait)
 
 
 def _wait_out_rate_limit(exc):

@@ -5,7 +5,6 @@ This is the one place where the database, staging storage, Celery and PingOne me
 
 import logging
 import random
-import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -369,17 +368,13 @@ def _push_claimed(asset, holder):
 
 
 def _wait_for_budget():
-    """All workers share one budget of PingOne requests: wait for a place in it instead of
-    meeting a 429. It is taken just before the request, so the request reaches PingOne about
-    when the budget counted it. A wait of a moment is spent here; a longer one (everyone paused
-    by a 429) is returned."""
-    wait = rate_limit.reserve()
-    while wait:
+    """All workers share one budget of PingOne requests: take a place in it instead of meeting
+    a 429. A place a moment away is waited for here, and the request then reaches PingOne about
+    when the budget placed it; a longer wait (everyone paused by a 429, a long line) is returned
+    and the push goes back to the queue."""
+    wait = rate_limit.take()
+    if wait:
         metrics.record_rate_budget_wait(wait)
-        if wait > rate_limit.WAIT_IN_PLACE:
-            break
-        time.sleep(wait)
-        wait = rate_limit.reserve()
     return wait
 
 
