@@ -6,12 +6,17 @@ Starts its own emulator, gunicorn and one Celery worker of concurrency 4 on a fr
 - raw: 4 threads POST the PNGs straight to the Images API (token fetched beforehand, one
   keep-alive session per thread);
 - pipeline: 4 uploaders post the same number of new PNGs to the upload endpoint, 25 files a
-  request, as people dropping files at once; the worker pushes them; the clock runs from the
-  first upload request to the moment the last asset turned live (its updated_at in the database);
+  request, as people dropping files at once, while the worker takes nothing from the push queue
+  (Celery's cancel_consumer); then the worker is let go (add_consumer) and the clock runs from
+  the first push's claim to the moment the last asset turned live (both as the database recorded
+  them): the push throughput, the upload being measured on its own by bench_upload.py;
 
-with no added latency and with 200 ms per create; and the pipeline with a budget of 20
-requests/s against an emulator that itself answers 429 above 20 requests/s, as PingOne would.
-It also reads the CPU time each process spent per image, which says where the time goes.
+with no added latency and with 200 ms per create. Beside them: the same images from the first
+upload request to the last live, uploads and pushes overlapping (no added latency), and Celery's
+own ceiling here: tasks that find their asset gone (one SELECT each), which is the most any push
+can reach. Then the pipeline with a budget of 20 requests/s against an emulator that itself
+answers 429 above 20 requests/s, as PingOne would. It also reads the CPU time each process spent
+per image, which says where the time goes.
 
     bench_push.py [--quick] [--pool prefork|threads] [--count N]
 
@@ -21,12 +26,17 @@ Lines starting with BENCH are JSON rows for bench/run.py.
 import argparse
 import json
 import os
+import re
+import statistics
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
+
+import redis
+from celery import Celery
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -47,6 +57,9 @@ from tests.ids import ADMINISTRATORS, PRODUCTION, WORKER_CLIENT_ID, WORKER_CLIEN
 from tests.portal_stack import emulator_config  # noqa: E402
 
 CREATES = "/images$"
+PUSH_QUEUE = "images"
+CONCURRENCY = 4
+PUSH_TASK = "images_app.push_asset"  # services.PUSH_TASK, named here without setting up Django
 UPLOADERS = 4
 FILES_PER_REQUEST = 25
 BUDGET = 20
@@ -179,6 +192,59 @@ def pipeline_throughput(stack, uploaders, count, salt):
     return count / (wait_until_live(stack, ids) - started)
 
 
+class PushQueue:
+    """The worker's consumption of the push queue, stopped and started with Celery's remote
+    control (the worker stays up, warm, with its connections)."""
+
+    def __init__(self, stack):
+        self.app = Celery(broker=stack.env["REDIS_URL"])
+
+    def hold(self):
+        self._ask(self.app.control.cancel_consumer)
+
+    def release(self):
+        self._ask(self.app.control.add_consumer)
+
+    def _ask(self, command):
+        if not command(PUSH_QUEUE, reply=True, limit=1, timeout=10):
+            raise RuntimeError(f"the worker did not answer {command.__name__}")
+
+
+def push_throughput(stack, uploaders, queue, count, salt, meter):
+    """Images/s from the first push's claim to the last asset live (both times as the database
+    recorded them); the images are uploaded through the upload endpoint first, with the worker
+    held. Celery's add_consumer itself can take up to a second (the worker's poll of its other
+    queues has to end first): that is not push time, so the clock starts at the first claim."""
+    data = pngs(count, salt)
+    queue.hold()
+    ids = uploaders.upload([(f"{salt}-{n}.png", data[n]) for n in range(count)])
+    assert len(ids) == count, f"only {len(ids)} of {count} staged"
+    with meter:
+        queue.release()
+        last = wait_until_live(stack, ids)
+    with stack.db() as conn:
+        (first,) = conn.execute(
+            "SELECT min(created_at) FROM images_app_auditevent"
+            " WHERE asset_id = ANY(%s) AND to_status = 'pushing'",
+            [ids],
+        ).fetchone()
+    return count / (last - first.timestamp())
+
+
+def celery_ceiling(stack, queue, count):
+    """Tasks/s of the worker on push tasks whose asset is gone: one SELECT and done. What Celery
+    itself (broker round trips, the hand-over to a pool process, acknowledgement) allows."""
+    app, broker = queue.app, redis.Redis.from_url(stack.env["REDIS_URL"])
+    queue.hold()
+    for n in range(count):
+        app.send_task(PUSH_TASK, args=[10**9 + n], queue=PUSH_QUEUE)
+    started = time.monotonic()
+    queue.release()
+    while broker.llen(PUSH_QUEUE) or broker.hlen("unacked"):
+        time.sleep(0.01)
+    return count / (time.monotonic() - started)
+
+
 def _when(entry):
     return datetime.fromisoformat(entry["time"].replace("Z", "+00:00")).timestamp()
 
@@ -212,20 +278,24 @@ def main():
     with EmulatorProcess(config=emulator_config([f"http://127.0.0.1:{port}"])) as emulator:
         stack = BenchStack(emulator, port, REDIS_PUSH).start()
         try:
-            stack.start_pool(concurrency=4, pool=args.pool)
-            uploaders = Uploaders(stack)
+            stack.start_pool(concurrency=CONCURRENCY, pool=args.pool)
+            uploaders, queue = Uploaders(stack), PushQueue(stack)
             # One warm-up image through each path: the token, connections and imports.
             raw_throughput(emulator, 4, 200)
             pipeline_throughput(stack, uploaders, 4, 201)
+            ceiling = celery_ceiling(stack, queue, 2 * count)
             for latency, salt in ((0, 1), (200, 2)):
                 emulator.clear_faults()
                 if latency:
                     emulator.add_fault(path=CREATES, method="POST", latency_ms=latency, count=1_000_000)
                 raw = raw_throughput(emulator, count, salt)
-                with CpuMeter(stack, emulator) as cpu:
-                    piped = pipeline_throughput(stack, uploaders, count, salt + 10)
-                report(latency, raw, piped, cpu.spent, count)
-            worker_memory(stack, 2 * count + 4)
+                cpu = CpuMeter(stack, emulator)
+                piped = push_throughput(stack, uploaders, queue, count, salt + 10, cpu)
+                report(latency, raw, piped, cpu.spent, count, ceiling)
+                phases(stack, latency, piped, count)
+            emulator.clear_faults()
+            end_to_end(stack, uploaders, count)
+            worker_memory(stack, 3 * count + 4)
             budget(stack, emulator, uploaders, count, args.pool)
         finally:
             emulator.clear_faults()
@@ -233,7 +303,7 @@ def main():
             stack.stop()
 
 
-def report(latency, raw, piped, spent, count):
+def report(latency, raw, piped, spent, count, ceiling):
     print(f"  {latency} ms per create: raw {raw:.1f}/s, pipeline {piped:.1f}/s, ratio {piped / raw:.2f}")
     print(
         "    CPU ms per image in the pipeline: "
@@ -251,6 +321,13 @@ def report(latency, raw, piped, spent, count):
         note=note,
     )
     if latency == 0:
+        emit(
+            "push: Celery alone (asset gone, one SELECT)",
+            round(ceiling),
+            "tasks/s",
+            f"raw API {raw:.0f}/s",
+            note=f"the most any push can reach here: {ceiling / raw:.2f} of raw",
+        )
         total = sum(v for k, v in spent.items() if k != "bench client")
         parts = ", ".join(f"{k.split()[0]} {v / count * 1000:.1f}" for k, v in spent.items() if v > 0)
         emit(
@@ -260,6 +337,39 @@ def report(latency, raw, piped, spent, count):
             "2 cores",
             note=f"{parts}; CPU-bound ceiling {2 * count / total:.0f}/s",
         )
+
+
+def phases(stack, latency, rate, count):
+    """Where a push's time goes, from the worker's own lines for the last `count` pushes: Celery's
+    "succeeded in" (the task), the PingOne call's "answered 201 in", and each pool process's time
+    per push (concurrency / throughput), whose rest is Celery's hand-over between two tasks."""
+    log = stack.output("worker")
+    tasks = [float(s) * 1000 for s in re.findall(r"push_asset\[[^]]+\] succeeded in ([0-9.]+)s", log)]
+    calls = [float(ms) for ms in re.findall(r"POST \S+/images answered 201 in ([0-9]+) ms", log)]
+    cycle = CONCURRENCY / rate * 1000
+    task, call = statistics.mean(tasks[-count:]), statistics.mean(calls[-count:])
+    split = f"PingOne's answer {call:.1f}, rest of task {task - call:.1f}, between tasks {cycle - task:.1f}"
+    print(f"    per push and pool process: {cycle:.1f} ms = {split}")
+    emit(
+        f"push, {latency} ms per create: time per push",
+        round(cycle, 1),
+        "ms",
+        f"PingOne's answer {call:.1f}",
+        note=split,
+    )
+
+
+def end_to_end(stack, uploaders, count):
+    """The same number of images from the first upload request to the last live, uploads and
+    pushes sharing the 2 cores (no added latency)."""
+    rate = pipeline_throughput(stack, uploaders, count, 3)
+    print(f"  upload to live, 0 ms per create: {rate:.1f} images/s")
+    emit(
+        "push, 0 ms: upload to live",
+        round(rate, 1),
+        "images/s",
+        note="first upload request to last live; uploads and pushes overlap",
+    )
 
 
 def worker_memory(stack, pushes):

@@ -1,7 +1,7 @@
 """Uploads on gunicorn: 20 people uploading at once, and one request of 50 files.
 
-Starts the emulator (for sign-in) and gunicorn (2 processes of 4 threads, every option on the
-command line) on a fresh database; no worker, so only the upload is measured. Each of 20
+Starts the emulator (for sign-in) and gunicorn as production runs it (gunicorn.conf.py: 2 sync
+worker processes) on a fresh database; no worker, so only the upload is measured. Each of 20
 signed-in uploaders posts one PNG of 64x64 a request, one after the other; the latencies of all
 requests give p50/p95/p99, and the resident memory of each web process is sampled every 50 ms.
 Then one request carries 50 files.
@@ -125,7 +125,7 @@ def concurrent(stack, sessions, per_uploader):
         "upload: peak RSS of a web process",
         round(memory.peak),
         "MB",
-        note="gunicorn gthread, 2 processes x 4 threads",
+        note="gunicorn.conf.py: 2 sync worker processes",
     )
 
 

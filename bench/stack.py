@@ -22,46 +22,19 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class BenchStack(PortalStack):
-    """A PortalStack served by gunicorn (as in production) with workers of a chosen pool.
+    """A PortalStack served by gunicorn as in production (the checked-in gunicorn.conf.py: sync
+    workers, WEB_CONCURRENCY of them), with workers of a chosen pool."""
 
-    gunicorn gets every option on its command line and an empty configuration file, so a
-    gunicorn.conf.py in the checkout changes nothing here."""
-
-    def __init__(self, emulator, port, redis_url, extra_env=None, web_workers=2, web_threads=4):
+    def __init__(self, emulator, port, redis_url, extra_env=None, web_workers=2):
         redis.Redis.from_url(redis_url).flushdb()
         super().__init__(emulator, port, redis_url, extra_env=extra_env)
         self.web_workers = web_workers
-        self.web_threads = web_threads
 
     def start(self, worker=False):
         self.manage("migrate", "--noinput")
         for slug, env_id, groups in self._environments():
             self.manage("add_environment", slug, env_id, "--name", slug.title(), "--groups", groups)
-        config = self.workdir / "empty.gunicorn.conf.py"
-        config.write_text("")
-        self._spawn(
-            "portal",
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "portal.wsgi:application",
-                "--config",
-                str(config),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(self.web_workers),
-                "--threads",
-                str(self.web_threads),
-                "--worker-class",
-                "gthread",
-                "--timeout",
-                "120",
-                "--log-level",
-                "warning",
-            ],
-        )
+        self._spawn_gunicorn("portal", self.port, self.web_workers)
         self._wait_for_web()
         return self
 
