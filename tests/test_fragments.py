@@ -5,7 +5,7 @@ and costs the same queries however many assets it draws.
 """
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -80,8 +80,14 @@ def test_a_gallery_gets_its_pending_cards_as_the_server_draws_them(signed_in, st
     assert "Failed</span>" in html and "INVALID_DATA: The request could not be completed." in html
 
 
+def made_long_ago(asset):
+    """The asset as if uploaded an hour ago: past the window in which cards are sent again."""
+    Asset.objects.filter(pk=asset.pk).update(created_at=asset.created_at - timedelta(hours=1))
+    return asset
+
+
 def test_a_gallery_gets_the_cards_added_since_its_newest_that_match_its_filters(signed_in, stage):
-    shown = stage(name="shown.png")
+    shown = made_long_ago(stage(name="shown.png"))
     newer_queued = stage(data=images.png(colour=(9, 9, 9)), name="new-queued.png")
     newer_live = made_live(stage(data=images.png(colour=(8, 8, 8)), name="new-live.png"))
 
@@ -94,8 +100,20 @@ def test_a_gallery_gets_the_cards_added_since_its_newest_that_match_its_filters(
     assert card_ids(searched) == [newer_queued.pk]
 
 
+def test_a_card_whose_upload_committed_after_a_newer_one_still_reaches_the_gallery(signed_in, stage):
+    # The lower id was handed out first but committed last: the gallery already shows the newer.
+    late = stage(name="late.png")
+    newer = stage(data=images.png(colour=(7, 7, 7)), name="newer.png")
+
+    sent = signed_in.get("/environments/production/cards/", {"after": newer.pk})
+
+    assert card_ids(sent) == [newer.pk, late.pk]  # sent again while recent; the page draws each once
+    made_long_ago(late), made_long_ago(newer)
+    assert card_ids(signed_in.get("/environments/production/cards/", {"after": newer.pk})) == []
+
+
 def test_new_cards_go_only_to_the_first_page_in_newest_first_order(signed_in, stage):
-    shown = stage(name="shown.png")
+    shown = made_long_ago(stage(name="shown.png"))
     stage(data=images.png(colour=(9, 9, 9)), name="new.png")
 
     for params in ({"page": "2"}, {"sort": "oldest"}, {"sort": "name"}):

@@ -5,9 +5,13 @@ links and layout come from the same templates as the full pages, never from Java
 Each answers only for the user's own environments (404 otherwise), in a fixed number of queries.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from ..forms import GallerySearchForm
@@ -18,6 +22,11 @@ from .galleries import refused_search
 
 # A page asks for at most a page's worth of assets it already shows, by id.
 MAX_IDS = 100
+# An asset's id is handed out when its row is inserted, but the row is seen only when its upload
+# commits, so an asset can appear after a newer one already did (two uploads at once, a slow
+# staging write). Cards made this recently are sent again with the newer ones; the page draws
+# each card once, so one that committed late still shows up.
+LATE_COMMIT = timedelta(seconds=30)
 
 
 def requested_ids(request):
@@ -33,8 +42,9 @@ def shows_newest_first(request):
 @never_cache
 @login_required
 def gallery_cards(request, slug):
-    """Cards of a gallery: those it asks for by ?ids=, and those added since ?after= (an asset id)
-    that match its ?status=, ?q= and ?orphans=, newest first (at most a page of them)."""
+    """Cards of a gallery: those it asks for by ?ids=, and those added since ?after= (an asset id,
+    and any made in the last LATE_COMMIT) that match its ?status=, ?q= and ?orphans=, newest
+    first (at most a page of them)."""
     environment = visible_environment(request, slug)
     search = GallerySearchForm(request.GET)
     if not search.is_valid():
@@ -44,7 +54,7 @@ def gallery_cards(request, slug):
     if after.isdigit() and shows_newest_first(request):
         newer = Asset.objects.for_gallery(
             environment, status=request.GET.get("status", ""), query=search.cleaned_data["q"]
-        ).filter(pk__gt=int(after))
+        ).filter(Q(pk__gt=int(after)) | Q(created_at__gte=timezone.now() - LATE_COMMIT))
         if request.GET.get("orphans") == "1":
             newer = newer.possible_orphans()
         ids += newer.values_list("pk", flat=True)[: settings.PORTAL_GALLERY_PAGE_SIZE]

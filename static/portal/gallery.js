@@ -21,15 +21,25 @@
     return gallery.dataset.cardsUrl + "?" + query.toString();
   }
 
+  // A new card goes where the page's newest-first order puts it: before the first card with a
+  // lower id (one whose upload committed late can be older than cards already shown).
+  function place(card) {
+    const id = Number(card.dataset.assetId);
+    const older = Array.from(gallery.querySelectorAll("li.card")).find((shown) => Number(shown.dataset.assetId) < id);
+    if (older) older.before(card);
+    else gallery.append(card);
+  }
+
   function apply(cards) {
-    const added = [];
+    let added = false;
     cards.forEach((card) => {
       const shown = document.getElementById(card.id);
-      if (!shown) added.push(card);
-      else if (live.changed(card, shown)) live.replace(shown, card);
+      if (!shown) {
+        place(card);
+        added = true;
+      } else if (live.changed(card, shown)) live.replace(shown, card);
     });
-    if (added.length) {
-      gallery.prepend(...added);
+    if (added) {
       const empty = document.querySelector(".empty");
       if (empty) empty.hidden = true;
     }
