@@ -42,19 +42,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.stack import (  # noqa: E402
     REDIS_PUSH,
-    BenchStack,
     cpu_seconds,
     descendants,
     load,
     postgres_backends,
     redis_server_pid,
     rss_mb,
+    running_stack,
 )
 from images_app import pingone  # noqa: E402
 from tests import images  # noqa: E402
-from tests.emulator_support import EmulatorProcess, free_port  # noqa: E402
 from tests.ids import ADMINISTRATORS, PRODUCTION, WORKER_CLIENT_ID, WORKER_CLIENT_SECRET  # noqa: E402
-from tests.portal_stack import emulator_config  # noqa: E402
 
 CREATES = "/images$"
 PUSH_QUEUE = "images"
@@ -276,34 +274,28 @@ def main():
     parser.add_argument("--pool", default="prefork", choices=["prefork", "threads"])
     args = parser.parse_args()
     count = args.count or (60 if args.quick else 200)
-    port = free_port()
     print(f"push: {count} PNGs of 8x8, pool {args.pool}, load {' '.join(load())}", flush=True)
-    with EmulatorProcess(config=emulator_config([f"http://127.0.0.1:{port}"])) as emulator:
-        stack = BenchStack(emulator, port, REDIS_PUSH).start()
-        try:
-            stack.start_pool(concurrency=CONCURRENCY, pool=args.pool)
-            uploaders, queue = Uploaders(stack), PushQueue(stack)
-            # One warm-up image through each path: the token, connections and imports.
-            raw_throughput(emulator, 4, 200)
-            pipeline_throughput(stack, uploaders, 4, 201)
-            ceiling = celery_ceiling(stack, queue, 2 * count)
-            for latency, salt in ((0, 1), (200, 2)):
-                emulator.clear_faults()
-                if latency:
-                    emulator.add_fault(path=CREATES, method="POST", latency_ms=latency, count=1_000_000)
-                raw = raw_throughput(emulator, count, salt)
-                cpu = CpuMeter(stack, emulator)
-                piped = push_throughput(stack, uploaders, queue, count, salt + 10, cpu)
-                report(latency, raw, piped, cpu.spent, count, ceiling)
-                phases(stack, latency, piped, count)
+    with running_stack(REDIS_PUSH) as stack:
+        emulator = stack.emulator
+        stack.start_worker(concurrency=CONCURRENCY, pool=args.pool)
+        uploaders, queue = Uploaders(stack), PushQueue(stack)
+        # One warm-up image through each path: the token, connections and imports.
+        raw_throughput(emulator, 4, 200)
+        pipeline_throughput(stack, uploaders, 4, 201)
+        ceiling = celery_ceiling(stack, queue, 2 * count)
+        for latency, salt in ((0, 1), (200, 2)):
             emulator.clear_faults()
-            end_to_end(stack, uploaders, count)
-            worker_memory(stack, 3 * count + 4)
-            budget(stack, emulator, uploaders, count, args.pool)
-        finally:
-            emulator.clear_faults()
-            emulator.set_rate_limit(None)
-            stack.stop()
+            if latency:
+                emulator.add_fault(path=CREATES, method="POST", latency_ms=latency, count=1_000_000)
+            raw = raw_throughput(emulator, count, salt)
+            cpu = CpuMeter(stack, emulator)
+            piped = push_throughput(stack, uploaders, queue, count, salt + 10, cpu)
+            report(latency, raw, piped, cpu.spent, count, ceiling)
+            phases(stack, latency, piped, count)
+        emulator.clear_faults()
+        end_to_end(stack, uploaders, count)
+        worker_memory(stack, 3 * count + 4)
+        budget(stack, emulator, uploaders, count, args.pool)
 
 
 def report(latency, raw, piped, spent, count, ceiling):
@@ -393,7 +385,7 @@ def budget(stack, emulator, uploaders, count, pool):
     """Throughput under a budget of 20 requests/s, against an emulator limited to 20 requests/s."""
     stack.stop_worker()
     stack.env["PINGONE_RATE_LIMIT_PER_SECOND"] = str(BUDGET)
-    stack.start_pool(concurrency=BUDGET_CONCURRENCY, pool=pool)
+    stack.start_worker(concurrency=BUDGET_CONCURRENCY, pool=pool)
     emulator.clear_faults()
     emulator.set_rate_limit(BUDGET)
     emulator.add_fault(path=CREATES, method="POST", latency_ms=200, count=1_000_000)

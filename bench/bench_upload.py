@@ -20,10 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_push import emit  # noqa: E402
-from bench.stack import REDIS_OTHER, BenchStack, descendants, load, rss_mb  # noqa: E402
+from bench.stack import REDIS_OTHER, descendants, load, rss_mb, running_stack  # noqa: E402
 from tests import images  # noqa: E402
-from tests.emulator_support import EmulatorProcess, free_port  # noqa: E402
-from tests.portal_stack import emulator_config  # noqa: E402
 
 UPLOADERS = 20
 
@@ -63,17 +61,12 @@ def main():
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     per_uploader = 2 if args.quick else 15
-    port = free_port()
     print(f"upload: {UPLOADERS} uploaders x {per_uploader} requests, load {' '.join(load())}", flush=True)
-    with EmulatorProcess(config=emulator_config([f"http://127.0.0.1:{port}"])) as emulator:
-        stack = BenchStack(emulator, port, REDIS_OTHER).start()
-        try:
-            with ThreadPoolExecutor(UPLOADERS) as pool:
-                sessions = list(pool.map(lambda _: signed_in(stack), range(UPLOADERS)))
-            concurrent(stack, sessions, per_uploader)
-            one_big_request(stack, sessions[0])
-        finally:
-            stack.stop()
+    with running_stack(REDIS_OTHER) as stack:
+        with ThreadPoolExecutor(UPLOADERS) as pool:
+            sessions = list(pool.map(lambda _: signed_in(stack), range(UPLOADERS)))
+        concurrent(stack, sessions, per_uploader)
+        one_big_request(stack, sessions[0])
 
 
 def signed_in(stack):

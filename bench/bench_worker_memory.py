@@ -14,9 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_push import Uploaders, emit, pngs, wait_until_live  # noqa: E402
-from bench.stack import REDIS_OTHER, BenchStack, descendants, load, rss_mb  # noqa: E402
-from tests.emulator_support import EmulatorProcess, free_port  # noqa: E402
-from tests.portal_stack import emulator_config  # noqa: E402
+from bench.stack import REDIS_OTHER, descendants, load, rss_mb, running_stack  # noqa: E402
 
 LIMIT_MB = 150
 
@@ -26,19 +24,14 @@ def main():
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     count = 200 if args.quick else 1000
-    port = free_port()
     print(f"worker memory: {count} pushes, load {' '.join(load())}", flush=True)
-    with EmulatorProcess(config=emulator_config([f"http://127.0.0.1:{port}"])) as emulator:
-        stack = BenchStack(emulator, port, REDIS_OTHER).start()
-        try:
-            stack.start_pool(concurrency=4)
-            before = {pid: rss_mb(pid) for pid in descendants(stack.pid("worker"))}
-            data = pngs(count, 55)
-            ids = Uploaders(stack).upload([(f"m{n}.png", data[n]) for n in range(count)], per_request=50)
-            wait_until_live(stack, ids)
-            after = {pid: rss_mb(pid) for pid in descendants(stack.pid("worker"))}
-        finally:
-            stack.stop()
+    with running_stack(REDIS_OTHER) as stack:
+        stack.start_worker(concurrency=4)
+        before = {pid: rss_mb(pid) for pid in descendants(stack.pid("worker"))}
+        data = pngs(count, 55)
+        ids = Uploaders(stack).upload([(f"m{n}.png", data[n]) for n in range(count)], per_request=50)
+        wait_until_live(stack, ids)
+        after = {pid: rss_mb(pid) for pid in descendants(stack.pid("worker"))}
     main_pid = min(after)
     for pid, mb in sorted(after.items()):
         role = "main" if pid == main_pid else "pool"

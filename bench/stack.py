@@ -4,7 +4,7 @@ database, plus what the benchmarks read off the processes (CPU time, resident me
 import os
 import sys
 import time
-import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -13,7 +13,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.portal_stack import PortalStack  # noqa: E402
+from tests.emulator_support import EmulatorProcess, free_port  # noqa: E402
+from tests.portal_stack import PortalStack, emulator_config  # noqa: E402
 
 # Benchmarks keep to Redis databases the suite and `make run` do not use.
 REDIS_PUSH = "redis://127.0.0.1:6379/8"
@@ -55,49 +56,23 @@ class BenchStack(PortalStack):
 
         return [("production", PRODUCTION, "Branding"), ("staging", STAGING, "Branding")]
 
-    def start_pool(self, name="worker", concurrency=4, pool="prefork"):
-        """`celery -A portal worker` with the given pool, as scripts/run-all.sh starts one."""
-        self._spawn(
-            name,
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "worker",
-                "--loglevel=INFO",
-                f"--pool={pool}",
-                f"--concurrency={concurrency}",
-                "--without-mingle",
-                "--without-gossip",
-                "-n",
-                f"bench-{uuid.uuid4().hex[:6]}@%h",
-            ],
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self._worker_ready():
-                return
-            if self.processes[name][0].poll() is not None:
-                break
-            time.sleep(0.2)
-        raise RuntimeError("the Celery worker did not start:\n" + self.output(name))
-
-    def _worker_ready(self):
-        from celery import Celery
-
-        app = Celery(broker=self.env["REDIS_URL"])
-        try:
-            return bool(app.control.ping(timeout=0.5))
-        finally:
-            app.close()
-
     def pid(self, name):
         return self.processes[name][0].pid
 
     def db(self):
         return psycopg.connect(self.database_url, autocommit=True)
+
+
+@contextmanager
+def running_stack(redis_url):
+    """The emulator and a started BenchStack on a free port (no worker yet), stopped on the way out."""
+    port = free_port()
+    with EmulatorProcess(config=emulator_config([f"http://127.0.0.1:{port}"])) as emulator:
+        stack = BenchStack(emulator, port, redis_url).start()
+        try:
+            yield stack
+        finally:
+            stack.stop()
 
 
 def descendants(pid):

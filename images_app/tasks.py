@@ -6,7 +6,7 @@ import smtplib
 from celery import shared_task
 from celery.signals import worker_ready
 
-from . import branding, notifications, services
+from . import branding, notifications, reconcile, services
 
 
 # Soft limit first, so the push can record why it stopped before the hard limit kills it.
@@ -74,8 +74,6 @@ def send_asset_notice_task(asset_id, kind):
 
 
 # --- Reconciliation --------------------------------------------------------------------------
-
-from . import reconcile  # noqa: E402
 
 
 # Optional, from beat every PORTAL_RECONCILE_EVERY_DAYS: one GET per live asset within the shared

@@ -250,10 +250,12 @@ class PortalStack(PortalHttp):
         web = WebProcess(self, name, port)
         return web.wait() if wait else web
 
-    def start_worker(self, name="worker", concurrency=2, beat=False, node_name=None, wait=True):
+    def start_worker(self, name="worker", concurrency=2, beat=False, node_name=None, wait=True, pool=None):
         """A Celery worker as `celery -A portal worker` runs it (no -Q); with `beat`, beat inside;
-        `node_name` is its -n (a random one by default). Without `wait`, call `wait_worker`."""
+        `node_name` is its -n (a random one by default); `pool` its --pool (prefork by default).
+        Without `wait`, call `wait_worker`."""
         extra = ["-B", "--schedule", str(self.workdir / f"{name}-beat-schedule")] if beat else []
+        extra += [f"--pool={pool}"] if pool else []
         self._spawn(
             name,
             [

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from images_app.models import Asset, Status, StatusCount
 from images_app.pagination import MoreThan, bounded_counts
+from tests.rows import bare_asset
 
 PER_PAGE = 5
 STATUSES = [Status.LIVE, Status.QUEUED, Status.FAILED]
@@ -25,16 +26,10 @@ def make_assets(environment, count, start=0, when=None):
     """`count` assets, three at a time sharing one creation time (the id decides among them)."""
     when = when or timezone.now() - timedelta(days=1)
     made = Asset.objects.bulk_create(
-        Asset(
-            environment=environment,
-            file=f"staging/x/{n}.png",
+        bare_asset(
+            environment,
+            n,
             filename=f"{NAMES[n % len(NAMES)]}-{n % 7}.png",
-            sha256=f"{n:064x}",
-            format="png",
-            content_type="image/png",
-            width=1,
-            height=1,
-            byte_size=1,
             status=STATUSES[n % len(STATUSES)],
             created_at=when + timedelta(seconds=n // 3),
         )

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from images_app.models import Asset, AuditEvent, BrandingUse, Status
+from tests.rows import bare_asset
 
 PAGES = [
     "/",
@@ -27,13 +28,10 @@ def seed(environment, user, count, start=0):
     """`count` assets in a mix of statuses, each with an audit event, some used on screens."""
     statuses = [Status.LIVE, Status.QUEUED, Status.AWAITING_REVIEW, Status.FAILED, Status.REJECTED]
     assets = Asset.objects.bulk_create(
-        Asset(
-            environment=environment,
-            file=f"staging/x/{n}.png",
+        bare_asset(
+            environment,
+            n,
             filename=f"logo-{n}.png",
-            sha256=f"{n:064x}",
-            format="png",
-            content_type="image/png",
             width=32,
             height=24,
             byte_size=100,

@@ -14,6 +14,7 @@ from images_app import services
 from images_app.models import Asset, Status, StatusCount
 from tests import images
 from tests.ids import PRODUCTION
+from tests.rows import bare_asset
 
 
 def counted_in_table():
@@ -131,21 +132,9 @@ def test_concurrent_status_changes_all_land_in_the_counters(environments, design
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises writers: nothing runs at the same time")
     production = environments["production"]
-    assets = [
-        Asset.objects.create(
-            environment=production,
-            file=f"staging/x/{n}.png",
-            filename=f"{n}.png",
-            sha256=f"{n:064x}",
-            format="png",
-            content_type="image/png",
-            width=1,
-            height=1,
-            byte_size=1,
-            status=Status.QUEUED,
-        )
-        for n in range(40)
-    ]
+    assets = [bare_asset(production, n, status=Status.QUEUED) for n in range(40)]
+    for asset in assets:
+        asset.save()  # counted, as an upload's asset is
     start = threading.Barrier(8)
     errors = []
 
