@@ -28,6 +28,7 @@ urlpatterns = [
     path("assets/<int:asset_id>/apply/", assets.apply, name="asset_apply"),
     # Fragments the pages fetch to update themselves (HTML, drawn by the pages' own templates).
     path("environments/<slug:slug>/cards/", fragments.gallery_cards, name="gallery_cards"),
+    path("my-uploads/cards/", fragments.my_upload_cards, name="my_upload_cards"),
     path("environments/<slug:slug>/upload/outcomes/", fragments.upload_outcomes, name="upload_outcomes"),
     path("assets/<int:asset_id>/state/", fragments.asset_state, name="asset_state"),
 ]

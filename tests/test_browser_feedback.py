@@ -1,5 +1,6 @@
-"""In Chromium: pages that follow the work. A failed push reaches the open upload and asset pages,
-a gallery shows what another tab uploads, and the upload list says what became of each file."""
+"""In Chromium: pages that follow the work. A failed push reaches the open upload and asset pages
+and My uploads, a gallery shows what another tab uploads, and the upload list says what became of
+each file."""
 
 import os
 import re
@@ -47,12 +48,13 @@ def write(tmp_path, name, data):
     return str(path)
 
 
-def test_a_push_failed_by_pingone_turns_the_open_upload_and_asset_pages_to_failed_without_reload(
+def test_a_push_failed_by_pingone_turns_the_open_upload_asset_and_my_uploads_pages_to_failed(
     fresh_stack, designer_context, tmp_path
 ):
     emulator = fresh_stack.emulator
-    # PingOne refuses the create, after long enough for the asset page to be opened while it waits.
-    emulator.add_fault(path=CREATES, method="POST", status=400, latency_ms=4000)
+    # PingOne refuses the create, after long enough for the asset page and My uploads to be opened
+    # while it waits.
+    emulator.add_fault(path=CREATES, method="POST", status=400, latency_ms=6000)
     upload = designer_context.new_page()
     upload.goto("/environments/production/upload/")
     upload.set_input_files(
@@ -67,8 +69,13 @@ def test_a_push_failed_by_pingone_turns_the_open_upload_and_asset_pages_to_faile
     asset_page.goto(row.locator('a[data-field="link"]').get_attribute("href"))
     assert asset_page.locator('[data-field="status"]').inner_text() in ("Queued", "Pushing")
     asset_page.evaluate(MARK)
+    mine = designer_context.new_page()
+    mine.goto("/my-uploads/")
+    my_card = mine.locator(".card", has_text="feedback-refused.png")
+    assert my_card.locator('[data-field="status"]').inner_text() in ("Queued", "Pushing")
+    mine.evaluate(MARK)
 
-    for page in (upload, asset_page):
+    for page in (upload, asset_page, mine):
         # Back to that tab, as the designer would: a hidden tab waits to update until it is shown.
         page.bring_to_front()
         page.locator('[data-field="status"]', has_text="Failed").wait_for()
@@ -79,6 +86,7 @@ def test_a_push_failed_by_pingone_turns_the_open_upload_and_asset_pages_to_faile
     assert "INVALID_DATA" in asset_page.locator('dd[data-field="error"]').inner_text()
     assert asset_page.get_by_role("button", name="Retry").is_visible()
     assert "Failed" in asset_page.locator("#asset-announcer").inner_text()
+    assert "INVALID_DATA" in my_card.locator('[data-field="error"]').inner_text()
     assert emulator.images(PRODUCTION) == []
 
     # The next time the designer opens the portal, the failure is there, one click from its list.

@@ -409,5 +409,6 @@ def test_fragments_cost_the_same_queries_for_two_assets_and_for_forty(signed_in,
             queries(signed_in, "/environments/production/cards/", {"ids": ids, "after": assets[0].pk}),
             queries(signed_in, "/environments/production/upload/outcomes/", {"ids": ids}),
             queries(signed_in, f"/assets/{assets[0].pk}/state/", {}),
+            queries(signed_in, "/my-uploads/cards/", {"ids": ids}),
         )
     assert costs["many"] == costs["few"]

@@ -153,3 +153,27 @@ def test_an_uploader_who_may_open_no_environment_any_more_sees_none_of_their_upl
     counts = re.search(r'data-testid="attention-counts">(.*?)</p>', html).group(1)
     assert counts == "0 failed, 0 rejected, 0 waiting for review"
     assert (body["assets"], body["counts"]) == ([], {"failed": 0, "rejected": 0, "awaiting_review": 0})
+
+
+def test_my_uploads_fetches_its_own_cards_on_their_way_and_never_anyone_elses(client, designer, uploads):
+    client.force_login(designer)
+    others = Asset.objects.exclude(pk__in=[a.pk for a in uploads.values()])  # a colleague's, a lost one
+    asked = [uploads["queued"].pk, uploads["failed"].pk, *others.values_list("pk", flat=True)]
+
+    cards = client.get("/my-uploads/cards/", {"ids": ",".join(map(str, asked))})
+
+    assert cards.status_code == 200 and "no-cache" in cards["Cache-Control"]
+    assert listed_ids(cards) == [uploads["failed"].pk, uploads["queued"].pk]  # as the page orders them
+    # Drawn as My uploads draws them: the environment, and the reason with PingOne's code.
+    assert card(cards, uploads["queued"]) == card(client.get("/my-uploads/"), uploads["queued"])
+    assert "INVALID_DATA: The image is corrupt." in card(cards, uploads["failed"])
+    assert listed_ids(client.get("/my-uploads/cards/")) == []
+
+
+def test_my_uploads_follows_its_cards_with_the_gallerys_script(client, designer, uploads):
+    client.force_login(designer)
+
+    html = client.get("/my-uploads/").content.decode()
+
+    assert 'data-cards-url="/my-uploads/cards/"' in html and "portal/gallery.js" in html
+    assert "data-follows-new" not in html  # its order is not the newest first: no new cards at the top

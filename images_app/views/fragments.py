@@ -69,6 +69,23 @@ def gallery_cards(request, slug):
 
 @never_cache
 @login_required
+def my_upload_cards(request):
+    """The cards My uploads asks for by ?ids= (its own uploads on their way), drawn as that page
+    draws them: another person's upload, or one in an environment no longer open to the
+    uploader, is never drawn."""
+    assets = (
+        Asset.objects.uploaded_by(request.user)
+        .in_environments_open_to(request.user)
+        .filter(pk__in=requested_ids(request))
+        .needing_attention_first()
+        .select_related("environment")
+        .prefetch_related("uses")
+    )
+    return render(request, "images_app/_asset_cards.html", {"assets": assets, "mine": True})
+
+
+@never_cache
+@login_required
 def upload_outcomes(request, slug):
     """What became of the assets an upload page follows (?ids=): status, reason and a link each."""
     environment = visible_environment(request, slug)

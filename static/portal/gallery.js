@@ -1,9 +1,11 @@
-// A gallery keeps itself current: its pending cards, and cards for images added since it opened
-// (in another tab, by someone else), are fetched as the server draws them and swapped in.
+// A list of cards keeps itself current: its pending cards are fetched as the server draws them and
+// swapped in. A gallery (data-follows-new) also gets cards for images added since it opened (in
+// another tab, by someone else); My uploads follows only its own cards on their way.
 (function () {
   "use strict";
-  const gallery = document.getElementById("gallery");
+  const gallery = document.querySelector("ul.gallery[data-cards-url]");
   if (!gallery) return;
+  const followsNew = gallery.hasAttribute("data-follows-new");
   const live = window.portalLive;
   // Fast while something is on its way to PingOne; slowly otherwise, for new uploads and reviews.
   const BUSY_MS = 1500;
@@ -16,8 +18,9 @@
   function url() {
     const query = new URLSearchParams(window.location.search);
     const pending = Array.from(gallery.querySelectorAll('li.card[data-pending="1"]'), (card) => card.dataset.assetId);
+    if (!followsNew && !pending.length) return null;  // nothing on its way: nothing to follow
     query.set("ids", pending.join(","));
-    query.set("after", String(newestShown()));
+    if (followsNew) query.set("after", String(newestShown()));
     return gallery.dataset.cardsUrl + "?" + query.toString();
   }
 
