@@ -3,13 +3,11 @@ database, plus what the benchmarks read off the processes (CPU time, resident me
 
 import os
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import redis
-import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -31,30 +29,9 @@ class BenchStack(PortalStack):
         super().__init__(emulator, port, redis_url, extra_env=extra_env)
         self.web_workers = web_workers
 
-    def start(self, worker=False):
-        self.manage("migrate", "--noinput")
-        for slug, env_id, groups in self._environments():
-            self.manage("add_environment", slug, env_id, "--name", slug.title(), "--groups", groups)
-        self._spawn_gunicorn("portal", self.port, self.web_workers)
-        self._wait_for_web()
-        return self
-
-    def _wait_for_web(self):
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                requests.get(f"{self.url}/healthz/", timeout=10)
-                return
-            except requests.RequestException:
-                if self.processes["portal"][0].poll() is not None:
-                    break
-                time.sleep(0.2)
-        raise RuntimeError("gunicorn did not answer:\n" + self.output("portal"))
-
-    def _environments(self):
-        from tests.ids import PRODUCTION, STAGING
-
-        return [("production", PRODUCTION, "Branding"), ("staging", STAGING, "Branding")]
+    def start(self):
+        """Migrate, register the environments and start gunicorn; the worker is the benchmark's."""
+        return super().start(worker=False, server="gunicorn", web_processes=self.web_workers)
 
     def pid(self, name):
         return self.processes[name][0].pid

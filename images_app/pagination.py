@@ -55,8 +55,7 @@ class MoreThan(int):
 
 def bounded_count(queryset, bound=BOUNDED_COUNT):
     """How many rows `queryset` has, reading at most `bound` + 1 of them."""
-    counted = queryset.order_by()[: bound + 1].count()
-    return _bounded(counted, bound)
+    return bounded_counts([queryset], bound)[0]
 
 
 def bounded_counts(querysets, bound=BOUNDED_COUNT):
@@ -73,11 +72,7 @@ def bounded_counts(querysets, bound=BOUNDED_COUNT):
     with connections[querysets[0].db].cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(selects), params)
         counted = cursor.fetchone()
-    return [_bounded(count, bound) for count in counted]
-
-
-def _bounded(counted, bound):
-    return MoreThan(bound) if counted > bound else counted
+    return [MoreThan(bound) if count > bound else count for count in counted]
 
 
 def encode_cursor(values):

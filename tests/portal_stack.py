@@ -209,10 +209,11 @@ class PortalStack(PortalHttp):
             self.processes[name][1].flush()
         return (self.workdir / f"{name}.log").read_text()
 
-    def start(self, worker=True, server="runserver", wait=True):
+    def start(self, worker=True, server="runserver", wait=True, web_processes=1):
         """Migrate, register the environments, start the portal (`runserver`, or `gunicorn` with
-        gunicorn.conf.py) on the stack's port and, unless told not to, a worker. Without `wait`,
-        the portal is still booting: call `wait()` once the other processes are started too."""
+        gunicorn.conf.py and `web_processes` processes) on the stack's port and, unless told not
+        to, a worker. Without `wait`, the portal is still booting: call `wait()` once the other
+        processes are started too."""
         self.manage("migrate", "--noinput")
         self.manage(
             "add_environment", "production", PRODUCTION, "--name", "Production", "--groups", "Branding"
@@ -220,7 +221,7 @@ class PortalStack(PortalHttp):
         self.manage("add_environment", "staging", STAGING, "--name", "Staging", "--groups", "Branding")
         self.manage("add_environment", "secret", SECRET, "--name", "Secret", "--groups", "Secret Team")
         if server == "gunicorn":
-            self._spawn_gunicorn("portal", self.port)
+            self._spawn_gunicorn("portal", self.port, web_processes)
         else:
             self._spawn(
                 "portal", [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"]
