@@ -387,7 +387,7 @@ def _budget_paused(asset, holder, wait):
         attempts=asset.attempts - 1,
         claimed_by="",
         lease_until=None,
-        note=f"PingOne asked everyone to wait; next try in {wait:.0f} s",
+        note=f"no place yet in the shared PingOne budget (429 pause or long line); next try in {wait:.0f} s",
     )
     return PushOutcome(Status.QUEUED, retry_in=wait)
 
